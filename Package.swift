@@ -1,0 +1,97 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Strict settings on every Swift target: the whole package is Swift 6 language mode
+/// (strict concurrency) and existentials must be spelled `any`.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "hailong",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hailong-agent", targets: ["hailong-agent"]),
+        .library(name: "HailongDomain", targets: ["HailongDomain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: Domain — pure rules, no I/O, no Foundation. Shared by the board and the server.
+        .target(name: "HailongDomain", swiftSettings: strict),
+
+        // MARK: GPIO — libgpiod behind a small C boundary, plus the simulated backend.
+        .systemLibrary(
+            name: "CLibgpiod",
+            path: "Sources/GPIO/CLibgpiod",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        .target(
+            name: "CHailongGPIO",
+            dependencies: ["CLibgpiod"],
+            path: "Sources/GPIO/CHailongGPIO"
+        ),
+        .target(
+            name: "HailongGPIO",
+            dependencies: [
+                "HailongDomain", "CHailongGPIO",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/GPIO/HailongGPIO",
+            swiftSettings: strict
+        ),
+
+        // MARK: The board agent.
+        .target(
+            name: "HailongAgent",
+            dependencies: [
+                "HailongDomain", "HailongGPIO",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hailong-agent",
+            dependencies: [
+                "HailongAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Executables/hailong-agent",
+            swiftSettings: strict
+        ),
+
+        // MARK: Benchmarks (not tests): numbers printed against a baseline in the same run.
+        .executableTarget(
+            name: "hailong-bench-agent",
+            dependencies: ["HailongAgent", "HailongDomain", "HailongGPIO", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/AgentLatency",
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "HailongDomainTests", dependencies: ["HailongDomain"], swiftSettings: strict),
+        .testTarget(name: "HailongGPIOTests", dependencies: ["HailongGPIO"], swiftSettings: strict),
+        .testTarget(
+            name: "HailongAgentTests",
+            dependencies: [
+                "HailongAgent",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["HailongDomain"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,5 @@
+import GRDB
+import Hummingbird
+import Yams
+import ServiceLifecycle
+import Logging

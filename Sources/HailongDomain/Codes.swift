@@ -1,0 +1,116 @@
+/// Text as Hailong stores it: Unicode NFC. Vietnamese typed on different systems arrives
+/// composed ("ễ" as one scalar) or decomposed ("e" + circumflex + tilde); both must compare
+/// and store equal.
+public enum Text {
+    /// The NFC form of `string`.
+    public static func nfc(_ string: String) -> String {
+        // The standard library's own normaliser (what Foundation's
+        // precomposedStringWithCanonicalMapping uses), so the domain needs no Foundation.
+        String(decoding: string._nfcCodeUnits, as: UTF8.self)
+    }
+}
+
+/// Why a code or name was refused.
+public enum CodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty(field: String)
+    case tooLong(field: String, length: Int, maximum: Int)
+    case notPrintable(field: String, position: Int)
+
+    public var description: String {
+        switch self {
+        case .empty(let field):
+            "\(field) must not be empty / \(field) không được để trống"
+        case .tooLong(let field, let length, let maximum):
+            "\(field) is \(length) characters long, at most \(maximum) allowed / \(field) dài \(length) ký tự, tối đa \(maximum)"
+        case .notPrintable(let field, let position):
+            "\(field) has a control or invisible character at position \(position) / \(field) chứa ký tự điều khiển ở vị trí \(position)"
+        }
+    }
+}
+
+/// Validates a printable, NFC, bounded string.
+func validatedCode(_ raw: String, field: String, maximum: Int, allowSpaces: Bool) throws(CodeError) -> String {
+    let value = Text.nfc(raw)
+    let trimmed = allowSpaces ? value.trimmingSpaces() : value
+    if trimmed.isEmpty { throw .empty(field: field) }
+    let length = trimmed.count
+    if length > maximum { throw .tooLong(field: field, length: length, maximum: maximum) }
+    for (index, scalar) in trimmed.unicodeScalars.enumerated() {
+        let isSpace = scalar == " "
+        if isSpace && !allowSpaces { throw .notPrintable(field: field, position: index + 1) }
+        if scalar.properties.generalCategory.isControlOrInvisible {
+            throw .notPrintable(field: field, position: index + 1)
+        }
+    }
+    return trimmed
+}
+
+extension Unicode.GeneralCategory {
+    fileprivate var isControlOrInvisible: Bool {
+        switch self {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate, .privateUse:
+            true
+        default:
+            false
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}
+
+/// The code of the dossier being served: opaque, 1–64 printable characters, NFC,
+/// e.g. `000.30.25.H17-240702-0012`.
+public struct DossierCode: Hashable, Sendable, Codable, CustomStringConvertible {
+    public static let maximumLength = 64
+    public let value: String
+
+    public init(_ raw: String) throws(CodeError) {
+        value = try validatedCode(raw, field: "dossier", maximum: Self.maximumLength, allowSpaces: false)
+    }
+
+    public var description: String { value }
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(raw) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}
+
+/// A clerk as the counter knows them: the staff code or name the clerk's software sends,
+/// NFC, 1–100 printable characters (spaces allowed inside: "Nguyễn Thị Ánh").
+public struct ClerkID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public static let maximumLength = 100
+    public let value: String
+
+    public init(_ raw: String) throws(CodeError) {
+        value = try validatedCode(raw, field: "clerk", maximum: Self.maximumLength, allowSpaces: true)
+    }
+
+    public var description: String { value }
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(raw) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}
