@@ -1,0 +1,328 @@
+# Scenarios run inside the test guest (sourced by /init, busybox sh).
+#
+# Each scenario prints exactly one "HLSIM PASS <name> ..." or "HLSIM FAIL <name> <why>" line;
+# "HLSIM METRIC <name> <value>" lines carry measurements; "HLSIM INFO" lines are context.
+# Every agent scenario checks the agent's event log (GET /v1/events), not its log output.
+
+ALL_SCENARIOS="kernel idle press bounce ambiguous stuck session"
+API=http://127.0.0.1:8731
+TOKEN=hlsim-token-0123456789
+CONFIG=/etc/hailong/agent.yaml
+PINMAP=/hl/pinmap.yaml
+AGENT_LOG=/tmp/agent.log
+
+say() { echo "HLSIM $*"; }
+pass() { say PASS "$@"; }
+fail() {
+    name=$1
+    shift
+    say FAIL "$name" "$*"
+}
+sleep_ms() { usleep $(($1 * 1000)); }
+
+# --- the simulated chip ---------------------------------------------------------------
+
+# Creates one gpio-sim bank with the pin map's label; sets CHIP (gpiochipN), SIMDEV.
+make_chip() {
+    insmod /lib/modules/hl/configfs.ko || return 1
+    insmod /lib/modules/hl/gpio-sim.ko || return 1
+    mount -t configfs none /sys/kernel/config || return 1
+    label=$(sed -n 's/^ *chip: *"\{0,1\}\([^" #]*\).*/\1/p' "$PINMAP")
+    dir=/sys/kernel/config/gpio-sim/hailong
+    mkdir "$dir" "$dir/bank0" || return 1
+    echo 8 >"$dir/bank0/num_lines"
+    echo "$label" >"$dir/bank0/label"
+    echo 1 >"$dir/live" || return 1
+    CHIP=$(cat "$dir/bank0/chip_name")
+    SIMDEV=/sys/devices/platform/$(cat "$dir/dev_name")/$CHIP
+    say INFO "chip $CHIP label $label at $SIMDEV"
+    [ -e "$SIMDEV/sim_gpio0/pull" ]
+}
+
+# Offsets from the pin map: "buttons: {3: 0, 2: 1, 1: 2}", "leds: {ready: 4, ...}".
+pin_of() { # map key
+    sed -n "s/^ *$1: *{\(.*\)}.*/\1/p" "$PINMAP" | tr ',' '\n' | sed -n "s/^ *$2: *\([0-9]*\).*/\1/p"
+}
+pull() { echo "$SIMDEV/sim_gpio$(pin_of buttons "$1")/pull"; }
+led() { echo "$SIMDEV/sim_gpio$(pin_of leds "$1")/value"; }
+
+# A clean press of level $1, held $2 ms (default 150).
+press() {
+    simpin set down "$(pull "$1")"
+    sleep_ms "${2:-150}"
+    simpin set up "$(pull "$1")"
+}
+
+# --- the local API and the event log --------------------------------------------------
+
+api_get() { wget -q -O - --header "Authorization: Bearer $TOKEN" "$API$1"; }
+api_post() { wget -q -O - --header "Authorization: Bearer $TOKEN" --header "Content-Type: application/json" --post-data "$2" "$API$1"; }
+
+# Events after seq $1, one compact JSON object a line.
+events_after() {
+    api_get "/v1/events?after=$1" | tr -d '\n' | sed 's/" *: */":/g; s/, *"/,"/g; s/^ *{ *"events":\[//; s/\] *} *$//; s/} *, *{/}\
+{/g' | grep '"seq"'
+}
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+last_seq() {
+    s=$(events_after 0 | field seq | sort -n | tail -n 1)
+    echo "${s:-0}"
+}
+count_kind() { # events kind [extra grep]
+    echo "$1" | grep "\"kind\":\"$2\"" | grep -c "${3:-.}"
+}
+# Waits up to $2 ms for at least $3 events of kind $4 after seq $1; prints the events.
+wait_events() {
+    deadline=$(($2 / 100))
+    while :; do
+        ev=$(events_after "$1")
+        [ "$(count_kind "$ev" "$4")" -ge "$3" ] && break
+        deadline=$((deadline - 1))
+        [ $deadline -le 0 ] && break
+        sleep_ms 100
+    done
+    echo "$ev"
+}
+dump_events() { echo "$1" | sed 's/^/HLSIM INFO   event /'; }
+
+# --- the agent ------------------------------------------------------------------------
+
+write_config() {
+    cat >"$CONFIG" <<EOF
+counter: "gpio-sim harness"
+EOF
+    # The pin map is the gpio block; the harness adds its timing keys to that block.
+    grep -v '^ *#' "$PINMAP" | grep -v '^ *$' >>"$CONFIG"
+    cat >>"$CONFIG" <<EOF
+  debounce_ms: $HL_DEBOUNCE_MS
+  stuck_s: 2
+rating: {window_s: 60, spam_interval_s: 0, unbound: record}
+storage: {path: /var/lib/hailong/agent.db}
+api: {listen: "127.0.0.1:8731", token_file: /etc/hailong/api-token}
+EOF
+    printf '%s\n' "$TOKEN" >/etc/hailong/api-token
+    chmod 600 /etc/hailong/api-token
+}
+
+AGENT_UP=0
+start_agent() {
+    write_config
+    say INFO "agent $(hailong-agent --version 2>&1 | head -n 1)"
+    if ! hailong-agent check --config "$CONFIG" >/tmp/check.log 2>&1; then
+        fail check "hailong-agent check exited non-zero: $(tail -n 5 /tmp/check.log | tr '\n' ' ')"
+        return 1
+    fi
+    sed 's/^/HLSIM INFO   check: /' /tmp/check.log | head -n 20
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    hailong-agent run --config "$CONFIG" >"$AGENT_LOG" 2>&1 &
+    AGENT_PID=$!
+    tries=0
+    until api_get /healthz >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ $tries -gt 600 ] || ! kill -0 $AGENT_PID 2>/dev/null; then
+            fail check "agent did not answer /healthz: $(tail -n 5 $AGENT_LOG | tr '\n' ' ')"
+            return 1
+        fi
+        sleep_ms 100
+    done
+    say INFO "agent up after $t0 -> $(cut -d' ' -f1 /proc/uptime) s uptime"
+    AGENT_UP=1
+}
+
+# --- scenarios ------------------------------------------------------------------------
+
+# The harness itself: libgpiod's own tools see gpio-sim edges and drive its outputs.
+scenario_kernel() {
+    p=$SIMDEV/sim_gpio7/pull
+    simpin set up "$p" # gpio-sim lines start pulled down; a button idles high
+    if [ "$HL_GEN" = 2 ]; then
+        gpiomon -c "$CHIP" -n 2 7 >/tmp/mon.out 2>&1 &
+    else
+        gpiomon -n 2 "$CHIP" 7 >/tmp/mon.out 2>&1 &
+    fi
+    mon=$!
+    sleep_ms 300
+    simpin set down "$p"
+    sleep_ms 50
+    simpin set up "$p"
+    sleep_ms 300
+    kill $mon 2>/dev/null
+    edges=$(grep -ciE 'rising|falling' /tmp/mon.out)
+    if [ "$HL_GEN" = 2 ]; then
+        gpioset -c "$CHIP" 7=1 >/tmp/set.out 2>&1 &
+    else
+        gpioset --mode=signal "$CHIP" 7=1 >/tmp/set.out 2>&1 &
+    fi
+    setter=$!
+    sleep_ms 300
+    value=$(cat "$SIMDEV/sim_gpio7/value")
+    kill $setter 2>/dev/null
+    if [ "$edges" = 2 ] && [ "$value" = 1 ]; then
+        pass kernel "gpiomon saw 2 edges, gpioset drove the line ($(gpiodetect | grep "$CHIP"))"
+    else
+        fail kernel "gpiomon edges=$edges (want 2), value after gpioset=$value (want 1); $(cat /tmp/mon.out /tmp/set.out | tr '\n' ' ')"
+    fi
+}
+
+scenario_idle() {
+    r=$(simpin sample "$(led ready)" 6 100)
+    t=$(simpin sample "$(led thanks)" 6 100)
+    f=$(simpin sample "$(led fault)" 6 100)
+    status=$(api_get /v1/status)
+    if [ "$r$t$f" = 000000000000000000 ] && [ -n "$status" ]; then
+        pass idle "LEDs ready/thanks/fault all off; /v1/status answers"
+    else
+        fail idle "LEDs ready=$r thanks=$t fault=$f (want all 0), status='$status'"
+    fi
+}
+
+scenario_press() {
+    why=""
+    for level in 3 2 1; do
+        simpin wait "$(led thanks)" 0 5000
+        base=$(last_seq)
+        us=$(simpin press-wait "$(pull "$level")" "$(led thanks)" 3000)
+        sleep_ms 150
+        simpin set up "$(pull "$level")"
+        say METRIC "press_to_thanks_led_us.level$level" "$us"
+        ev=$(wait_events "$base" 3000 1 rating)
+        sleep_ms 500
+        ev=$(events_after "$base")
+        n=$(count_kind "$ev" rating)
+        got=$(echo "$ev" | grep '"kind":"rating"' | field level)
+        if [ "$n" != 1 ] || [ "$got" != "$level" ]; then
+            why="$why level $level: $n ratings (levels '$(echo $got)'), want 1 of level $level;"
+            dump_events "$ev"
+        fi
+        [ "$us" = timeout ] && why="$why level $level: thanks LED did not light within 3 s;"
+    done
+    if [ -z "$why" ]; then pass press "one rating of the right level per button; thanks LED lit"; else fail press "$why"; fi
+}
+
+scenario_bounce() {
+    simpin wait "$(led thanks)" 0 5000
+    base=$(last_seq)
+    p=$(pull 2)
+    burst=$(simpin bounce "$p" 9 400)
+    sleep_ms 200
+    burst2=$(simpin bounce "$p" 9 400)
+    say METRIC bounce_burst_us "$burst $burst2"
+    sleep_ms 1000
+    ev=$(events_after "$base")
+    n=$(count_kind "$ev" rating)
+    got=$(echo "$ev" | grep '"kind":"rating"' | field level)
+    state=$(cat "$p")
+    if [ "$n" = 1 ] && [ "$got" = 2 ] && [ "$state" = pull-up ]; then
+        pass bounce "9 toggles in ${burst} us on press and ${burst2} us on release -> one rating (debounce_ms $HL_DEBOUNCE_MS)"
+    else
+        dump_events "$ev"
+        fail bounce "$n ratings (levels '$(echo $got)'), want exactly one of level 2 (debounce_ms $HL_DEBOUNCE_MS, bursts $burst/$burst2 us, line $state)"
+    fi
+}
+
+scenario_ambiguous() {
+    simpin wait "$(led thanks)" 0 5000
+    base=$(last_seq)
+    simpin set down "$(pull 3)" "$(pull 2)"
+    sleep_ms 200
+    simpin set up "$(pull 3)" "$(pull 2)"
+    ev=$(wait_events "$base" 3000 1 suppressed)
+    sleep_ms 500
+    ev=$(events_after "$base")
+    n=$(count_kind "$ev" rating)
+    s=$(count_kind "$ev" suppressed ambiguous)
+    t=$(simpin sample "$(led thanks)" 3 100)
+    if [ "$n" = 0 ] && [ "$s" -ge 1 ] && [ "$t" = 000 ]; then
+        pass ambiguous "two buttons together -> $s suppressed (ambiguous), no rating, no thanks LED"
+    else
+        dump_events "$ev"
+        fail ambiguous "$n ratings (want 0), $s suppressed ambiguous (want >= 1), thanks LED $t (want 000)"
+    fi
+}
+
+scenario_stuck() {
+    simpin wait "$(led thanks)" 0 5000
+    base=$(last_seq)
+    p=$(pull 1)
+    simpin set down "$p"
+    why=""
+    simpin wait "$(led fault)" 1 4500 || why="$why fault LED not on 4.5 s into the hold (stuck_s 2);"
+    ev=$(wait_events "$base" 2000 1 fault)
+    [ "$(count_kind "$ev" fault)" -ge 1 ] || why="$why no fault event while held;"
+    simpin set up "$p"
+    simpin wait "$(led fault)" 0 3000 || why="$why fault LED still on 3 s after release;"
+    simpin wait "$(led thanks)" 0 5000
+    base2=$(last_seq)
+    press 1
+    ev2=$(wait_events "$base2" 3000 1 rating)
+    got=$(echo "$ev2" | grep '"kind":"rating"' | field level)
+    [ "$got" = 1 ] || why="$why after release a clean press gave levels '$(echo $got)', want 1;"
+    if [ -z "$why" ]; then
+        pass stuck "held > stuck_s -> fault event + fault LED, LED off after release, button works again"
+    else
+        dump_events "$(events_after "$base")"
+        fail stuck "$why"
+    fi
+}
+
+scenario_session() {
+    why=""
+    dossier=000.30.25.H17-240702-0012
+    clerk=C042
+    simpin wait "$(led thanks)" 0 5000
+    base=$(last_seq)
+    api_post /v1/clerk "{\"clerk\":\"$clerk\"}" >/dev/null || why="$why POST /v1/clerk failed;"
+    api_post /v1/session "{\"dossier\":\"$dossier\",\"clerk\":\"$clerk\"}" >/dev/null || why="$why POST /v1/session failed;"
+    blink=$(simpin sample "$(led ready)" 15 100)
+    case "$blink" in *0*1* | *1*0*) ;; *) why="$why ready LED not blinking ($blink);" ;; esac
+    t=$(simpin sample "$(led thanks)" 3 50)
+    [ "$t" = 000 ] || why="$why thanks LED on before the press ($t);"
+    us=$(simpin press-wait "$(pull 3)" "$(led thanks)" 3000)
+    sleep_ms 150
+    simpin set up "$(pull 3)"
+    say METRIC press_to_thanks_led_us.session "$us"
+    [ "$us" = timeout ] && why="$why thanks LED did not light within 3 s of the press;"
+    ev=$(wait_events "$base" 3000 1 session)
+    r=$(echo "$ev" | grep '"kind":"rating"')
+    [ "$(echo "$r" | grep -c .)" = 1 ] || why="$why want exactly one rating;"
+    [ "$(echo "$r" | field binding)" = dossier ] || why="$why rating binding '$(echo "$r" | field binding)', want dossier;"
+    [ "$(echo "$r" | field dossier)" = "$dossier" ] || why="$why rating dossier '$(echo "$r" | field dossier)';"
+    [ "$(echo "$r" | field clerk)" = "$clerk" ] || why="$why rating clerk '$(echo "$r" | field clerk)';"
+    [ "$(echo "$r" | field level)" = 3 ] || why="$why rating level '$(echo "$r" | field level)';"
+    [ "$(count_kind "$ev" session '"outcome":"rated"')" = 1 ] || why="$why no session event with outcome rated;"
+    [ "$(count_kind "$ev" clerkSignin)" -ge 1 ] || why="$why no clerkSignin event;"
+    sleep_ms 300
+    after=$(simpin sample "$(led ready)" 8 100)
+    [ "$after" = 00000000 ] || why="$why ready LED not off after the session was rated ($after);"
+    if [ -z "$why" ]; then
+        pass session "ready LED blinked ($blink), press bound to dossier $dossier / clerk $clerk, session rated, thanks LED in $us us"
+    else
+        dump_events "$ev"
+        fail session "$why"
+    fi
+}
+
+hl_main() {
+    [ -n "$HL_SCENARIOS" ] || HL_SCENARIOS=$ALL_SCENARIOS
+    say INFO "libgpiod generation $HL_GEN, scenarios: $HL_SCENARIOS, debounce_ms $HL_DEBOUNCE_MS"
+    if ! make_chip; then
+        for s in $HL_SCENARIOS; do fail "$s" "could not create the gpio-sim chip"; done
+        return
+    fi
+    ip link set lo up
+    for s in $HL_SCENARIOS; do
+        if [ "$s" != kernel ] && [ $AGENT_UP = 0 ]; then
+            if ! start_agent; then
+                for s2 in $HL_SCENARIOS; do [ "$s2" = kernel ] || fail "$s2" "the agent is not running"; done
+                break
+            fi
+        fi
+        say INFO "--- scenario $s at $(cut -d' ' -f1 /proc/uptime) s"
+        "scenario_$s"
+    done
+    if [ $AGENT_UP = 1 ]; then
+        say INFO "agent log (last 40 lines):"
+        tail -n 40 "$AGENT_LOG" | sed 's/^/HLSIM INFO   agent: /'
+        kill $AGENT_PID 2>/dev/null
+    fi
+}
