@@ -29,6 +29,13 @@ static long long now_us(void) {
 }
 
 static void sleep_us(long us) {
+    /* Under TCG a short nanosleep lasts a millisecond or more: spin for bounce-sized gaps. */
+    if (us < 2000) {
+        long long until = now_us() + us;
+        while (now_us() < until) {
+        }
+        return;
+    }
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
     }
