@@ -32,7 +32,7 @@ def link_args(yaml_path, product):
 
 
 def main():
-    yaml_path, product, prefix, gpio_src, out_dir = sys.argv[1:6]
+    yaml_path, product, prefix, gpio_src, out_dir = (os.path.abspath(a) if i != 1 else a for i, a in enumerate(sys.argv[1:6]))
     args = link_args(yaml_path, product)
     os.makedirs(out_dir, exist_ok=True)
     libdir = os.path.join(prefix, "usr/lib/x86_64-linux-gnu")
@@ -42,28 +42,29 @@ def main():
     if len(file_lists) != 1:
         sys.exit("relink-v2: expected one @file list in the link command, found %d" % len(file_lists))
     with open(file_lists[0][1:]) as f:
-        objects = [line.strip().strip('"') for line in f if line.strip()]
+        entries = f.read().splitlines()
 
+    # Lines are kept verbatim (SwiftPM quotes paths with spaces); only CHailongGPIO's change.
     replaced = 0
-    new_objects = []
-    for obj in objects:
-        m = re.search(r"/CHailongGPIO\.build/(.+)\.o$", obj)
-        if m and m.group(1).endswith(".c"):
+    new_entries = []
+    for entry in entries:
+        m = re.search(r"/CHailongGPIO\.build/([^/'\"]+\.c)\.o['\"]?$", entry)
+        if m:
             source = os.path.join(gpio_src, m.group(1))
-            target = os.path.join(out_dir, "CHailongGPIO-v2-" + os.path.basename(obj))
+            target = os.path.join(out_dir, "CHailongGPIO-v2-" + m.group(1) + ".o")
             subprocess.run(
                 ["cc", "-O2", "-fPIC", "-I", os.path.join(gpio_src, "include"), "-I", include, "-c", source, "-o", target],
                 check=True,
             )
-            new_objects.append(target)
+            new_entries.append(target)
             replaced += 1
         else:
-            new_objects.append(obj)
+            new_entries.append(entry)
     if replaced == 0:
         sys.exit("relink-v2: no CHailongGPIO objects in the link file list")
     file_list = os.path.join(out_dir, "Objects.LinkFileList")
     with open(file_list, "w") as f:
-        f.write("".join(('"%s"\n' if " " in o else "%s\n") % o for o in new_objects))
+        f.write("".join(e + "\n" for e in new_entries))
 
     out = os.path.join(out_dir, product)
     new_args = [args[0], "-L" + libdir]

@@ -93,8 +93,8 @@ write_config() {
     cat >"$CONFIG" <<EOF
 counter: "gpio-sim harness"
 EOF
-    # The pin map is the gpio block; the harness adds its timing keys to that block.
-    grep -v '^ *#' "$PINMAP" | grep -v '^ *$' >>"$CONFIG"
+    # The pin map is the gpio block; the harness sets its timing keys (stuck_s short).
+    grep -v '^ *#' "$PINMAP" | grep -v '^ *$' | grep -vE '^ *(debounce_ms|stuck_s):' >>"$CONFIG"
     cat >>"$CONFIG" <<EOF
   debounce_ms: $HL_DEBOUNCE_MS
   stuck_s: 2
