@@ -1,5 +1,115 @@
-import GRDB
-import Hummingbird
-import Yams
-import ServiceLifecycle
-import Logging
+import Foundation
+import HailongDomain
+public import HailongGPIO
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+
+/// One counter board's agent: config, event log, GPIO backend, counter pipeline and local API,
+/// assembled; `services` are what `hailong-agent run` runs in a `ServiceGroup`.
+public final class Agent: Sendable {
+    public let config: AgentConfig
+    public let log: EventLog
+    public let backend: any GPIOBackend
+    public let pipeline: CounterPipeline
+    public let simulator: Simulator?
+    public let apiToken: String
+    public let clock: any AgentClock
+    let logger: Logger
+
+    /// Opens everything a running agent needs, in the order a technician would check it:
+    /// database, then GPIO, then the API token.
+    /// - Throws: `AgentSetupError` with a message naming what is wrong.
+    public init(config: AgentConfig, clock: any AgentClock = SystemClock(), logger: Logger) throws(AgentSetupError) {
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+        do {
+            log = try EventLog(path: config.storage.path, clock: clock)
+        } catch {
+            throw AgentSetupError(error.description)
+        }
+        let simulated: SimulatedBackend?
+        switch config.gpio.backend {
+        case .simulated:
+            let sim = SimulatedBackend(buttonCount: config.gpio.buttons.count, ledCount: config.gpio.ledRoles.count, clock: clock.monotonic)
+            simulated = sim
+            backend = sim
+        case .libgpiod:
+            do {
+                backend = try LibgpiodBackend(lines: config.gpio.lineMap, logger: logger)
+            } catch {
+                throw AgentSetupError("GPIO: \(error)")
+            }
+            simulated = nil
+        }
+        do {
+            pipeline = try CounterPipeline(config: config, backend: backend, log: log, clock: clock, logger: logger)
+            apiToken = try APIToken.loadOrCreate(path: config.api.tokenFile, logger: logger)
+        } catch {
+            backend.shutdown()
+            throw AgentSetupError("\(error)")
+        }
+        let pipeline = self.pipeline
+        simulator = simulated.map { Simulator(backend: $0, pipeline: pipeline) }
+    }
+
+    /// The local API server.
+    public func apiApplication() -> some ApplicationProtocol {
+        Application(
+            router: LocalAPI.router(agent: self),
+            configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "hailong-agent"),
+            logger: logger)
+    }
+
+    /// Everything `run` runs: the counter pipeline, then the API (shut down in reverse).
+    public func services() -> [any Service] {
+        [PipelineService(agent: self), apiApplication()]
+    }
+
+    /// What `GET /v1/status` and `hailong-agent status` show.
+    public func status() async -> AgentStatus {
+        let snapshot = await pipeline.snapshot()
+        let summary = try? log.summary()
+        var faults: [String] = snapshot.stuckLevels.map { "button \($0) held too long (stuck) / nút \($0) bị kẹt" }
+        if let storage = snapshot.storageFault { faults.append("storage: \(storage)") }
+        let wall = clock.wall()
+        return AgentStatus(
+            counter: config.counter, scale: config.scale.rawValue, version: HailongVersion.current,
+            clerk: snapshot.clerk?.value,
+            session: snapshot.session.map { session in
+                AgentStatus.SessionStatus(
+                    dossier: session.dossier.value, clerk: session.clerk.value,
+                    openedAt: (wall + (session.openedAt - snapshot.now)).rfc3339,
+                    secondsLeft: max(0, (session.deadline - snapshot.now).seconds))
+            },
+            lastRating: summary?.lastRating.map { record in
+                AgentStatus.RatingStatus(
+                    seq: record.seq ?? 0, level: record.level ?? 0,
+                    label: record.level.flatMap { config.scale.label(for: $0) }, binding: record.binding,
+                    dossier: record.dossier, clerk: record.clerk, at: WallTime(microseconds: record.wallUs).rfc3339)
+            },
+            lastSeq: summary?.lastSeq ?? 0, backlog: summary?.backlog ?? 0, faults: faults,
+            clock: .init(synchronized: clock.isSynchronized(), bootId: clock.bootID, now: wall.rfc3339),
+            leds: Dictionary(uniqueKeysWithValues: config.gpio.ledRoles.map { role in
+                (role.role.name, snapshot.leds[role.role, default: .off].rawValue)
+            }),
+            held: snapshot.heldLevels, gpio: backend.description)
+    }
+}
+
+/// Why the agent could not start, worded for the technician.
+public struct AgentSetupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension LEDRole {
+    /// `ready`, `thanks`, `fault`, or `button3` for a button's own LED.
+    public var name: String {
+        switch self {
+        case .counter(let led): led.rawValue
+        case .button(let level): "button\(level)"
+        }
+    }
+}

@@ -204,7 +204,9 @@ public struct Counter: Sendable {
             out.press = .dropped
             return
         }
-        if let open = session {
+        // A press that happened before the open session began (its debounced edge can reach
+        // us after the session was opened) belongs to no session: never carried into it.
+        if let open = session, now >= open.openedAt {
             // The first press of a session opened after the last accepted press is the next
             // citizen's, whatever the spam interval says.
             let isFresh = lastAcceptedAt.map { open.openedAt > $0 } ?? true

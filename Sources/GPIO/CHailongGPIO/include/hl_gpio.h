@@ -95,6 +95,9 @@ int hl_gpio_api_generation(void);
 /** CLOCK_MONOTONIC now, in nanoseconds: the clock the edge timestamps use. */
 int64_t hl_gpio_monotonic_ns(void);
 
+/** 1 when the kernel says NTP has the wall clock synchronized (adjtimex, read-only). */
+int hl_clock_synchronized(void);
+
 #ifdef __cplusplus
 }
 #endif

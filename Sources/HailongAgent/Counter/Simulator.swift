@@ -1,0 +1,35 @@
+import HailongDomain
+import HailongGPIO
+
+/// Drives the simulated backend for `POST /v1/sim/press` and `/v1/sim/edges`: edges enter
+/// where the chip's would, so debounce and the counter above run unchanged.
+public struct Simulator: Sendable {
+    let backend: SimulatedBackend
+    let pipeline: CounterPipeline
+
+    /// Presses the button on `line`, holds it for `hold`, and answers once the press has been
+    /// processed and its events committed (or after a timeout, as `unseen`).
+    public func press(line: Int, hold: Duration) async -> CounterPipeline.PressReport {
+        let backend = self.backend
+        async let report = pipeline.awaitPress(line: line, timeout: .seconds(2))
+        // Let the waiter register before the edge can be processed.
+        await Task.yield()
+        backend.inject(line: line, active: true)
+        Task {
+            try? await Task.sleep(for: hold)
+            backend.inject(line: line, active: false)
+        }
+        return await report
+    }
+
+    /// Injects raw edges, each `after` the first, delivered no earlier than their time.
+    public func inject(_ edges: [(line: Int, active: Bool, after: Duration)]) async {
+        let start = backend.now
+        let clock = ContinuousClock()
+        let began = clock.now
+        for edge in edges.sorted(by: { $0.after < $1.after }) {
+            try? await clock.sleep(until: began + edge.after)
+            backend.inject(Edge(line: edge.line, active: edge.active, at: start + edge.after))
+        }
+    }
+}
