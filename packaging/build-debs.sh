@@ -151,6 +151,7 @@ stage_common() {
     copyright >"$stage/usr/share/doc/$package/copyright"
     chmod 0644 "$stage/usr/share/man/man1/$package.1.gz" "$stage/usr/share/doc/$package/changelog.gz" \
         "$stage/usr/share/doc/$package/copyright"
+    install -D -m 0644 "$here/$package/lintian-overrides" "$stage/usr/share/lintian/overrides/$package"
     for script in postinst prerm postrm; do
         install -m 0755 "$here/$package/$script" "$stage/DEBIAN/$script"
     done
