@@ -137,7 +137,8 @@ public struct ButtonProcessor: Sendable {
                 if !group.lines.contains(index) { group.lines.append(index) }
                 pending = group
             } else {
-                pending = ([index], line.lastEdge, line.lastEdge + settings.ambiguityWindow)
+                // Wait one more window after it settles for another button to settle too.
+                pending = ([index], line.lastEdge, at + settings.ambiguityWindow)
             }
         } else if line.stuck {
             line.stuck = false
