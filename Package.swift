@@ -80,7 +80,11 @@ let package = Package(
         // MARK: Benchmarks (not tests): numbers printed against a baseline in the same run.
         .executableTarget(
             name: "hailong-bench-agent",
-            dependencies: ["HailongAgent", "HailongDomain", "HailongGPIO", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "HailongAgent", "HailongDomain", "HailongGPIO",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/AgentLatency",
             swiftSettings: strict
         ),

@@ -59,7 +59,9 @@ struct EventLogTests {
     @Test("the database is in WAL mode with synchronous=FULL")
     func pragmas() throws {
         let dir = try temporaryDirectory()
-        _ = try EventLog(path: dir + "/agent.db", clock: ManualClock())
+        let log = try EventLog(path: dir + "/agent.db", clock: ManualClock())
+        let settings = try log.durabilitySettings()
+        #expect(settings.synchronous == 2 && settings.journalMode == "wal")
         let header = try Data(contentsOf: URL(fileURLWithPath: dir + "/agent.db")).prefix(20)
         // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
         #expect(header[18] == 2 && header[19] == 2)

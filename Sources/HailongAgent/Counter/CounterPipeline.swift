@@ -106,8 +106,9 @@ public actor CounterPipeline {
         public var storageError: String?
     }
 
-    /// Waits for the next press signal involving `line` (registered before injecting it).
-    func awaitPress(line: Int, timeout: Duration) async -> PressReport {
+    /// Registers for the next press signal involving `line`, then calls `inject`, and waits.
+    /// Registration and injection happen on the actor, so the edge cannot be processed first.
+    func awaitPress(line: Int, timeout: Duration, inject: @Sendable () -> Void) async -> PressReport {
         let level = levels.indices.contains(line) ? levels[line] : 0
         let timeoutTask = Task { [weak self] in
             try? await Task.sleep(for: timeout)
@@ -116,6 +117,7 @@ public actor CounterPipeline {
         defer { timeoutTask.cancel() }
         return await withCheckedContinuation { continuation in
             pressWaiters[line, default: []].append(continuation)
+            inject()
         }
     }
 

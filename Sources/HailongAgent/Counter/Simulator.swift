@@ -8,18 +8,22 @@ public struct Simulator: Sendable {
     let pipeline: CounterPipeline
 
     /// Presses the button on `line`, holds it for `hold`, and answers once the press has been
-    /// processed and its events committed (or after a timeout, as `unseen`).
+    /// processed and its events committed (or after a timeout, as `unseen`). A zero `hold`
+    /// releases it as soon as the press is answered.
     public func press(line: Int, hold: Duration) async -> CounterPipeline.PressReport {
         let backend = self.backend
-        async let report = pipeline.awaitPress(line: line, timeout: .seconds(2))
-        // Let the waiter register before the edge can be processed.
-        await Task.yield()
-        backend.inject(line: line, active: true)
-        Task {
-            try? await Task.sleep(for: hold)
-            backend.inject(line: line, active: false)
+        let report = await pipeline.awaitPress(line: line, timeout: .seconds(2)) {
+            backend.inject(line: line, active: true)
         }
-        return await report
+        if hold == .zero {
+            backend.inject(line: line, active: false)
+        } else {
+            Task {
+                try? await Task.sleep(for: hold)
+                backend.inject(line: line, active: false)
+            }
+        }
+        return report
     }
 
     /// Injects raw edges, each `after` the first, delivered no earlier than their time.

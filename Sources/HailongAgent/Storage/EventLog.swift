@@ -20,11 +20,14 @@ public final class EventLog: Sendable {
         var config = Configuration()
         config.label = "hailong.eventlog"
         config.busyMode = .timeout(5)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
             writer = try DatabasePool(path: path, configuration: config)
+            // DatabasePool switches its writer to synchronous=NORMAL when it enables WAL (after
+            // prepareDatabase runs). NORMAL can lose the last commits on power loss; a rating
+            // acknowledged to a citizen must not be, so the writer goes back to FULL here.
+            try writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
             try Self.migrator.migrate(writer)
         } catch {
             throw StorageError.cannotOpen(path: path, reason: Self.explain(error, path: path))
@@ -91,6 +94,17 @@ public final class EventLog: Sendable {
         do {
             return try writer.read { db in
                 try EventRecord.filter(EventRecord.Columns.seq > after).order(EventRecord.Columns.seq).limit(limit).fetchAll(db)
+            }
+        } catch {
+            throw StorageError.readFailed(reason: Self.explain(error, path: path))
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL) and `journal_mode`.
+    public func durabilitySettings() throws(StorageError) -> (synchronous: Int, journalMode: String) {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")
             }
         } catch {
             throw StorageError.readFailed(reason: Self.explain(error, path: path))
