@@ -15,6 +15,8 @@ public final class Agent: Sendable {
     public let simulator: Simulator?
     public let apiToken: String
     public let clock: any AgentClock
+    /// systemd's notify socket (inactive outside systemd).
+    public let notifier: SystemdNotifier
     let logger: Logger
 
     /// Opens everything a running agent needs, in the order a technician would check it:
@@ -24,6 +26,7 @@ public final class Agent: Sendable {
         self.config = config
         self.clock = clock
         self.logger = logger
+        notifier = SystemdNotifier(logger: logger)
         do {
             log = try EventLog(path: config.storage.path, clock: clock)
         } catch {
@@ -54,17 +57,41 @@ public final class Agent: Sendable {
         simulator = simulated.map { Simulator(backend: $0, pipeline: pipeline) }
     }
 
-    /// The local API server.
+    /// The local API server. Once it listens the agent is ready: GPIO lines and database were
+    /// opened in `init`, so systemd hears `READY=1` only when everything works.
     public func apiApplication() -> some ApplicationProtocol {
         Application(
             router: LocalAPI.router(agent: self),
             configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "hailong-agent"),
+            onServerRunning: { [self] _ in
+                _ = notifier.notify(.ready, .status(await statusLine()))
+            },
             logger: logger)
     }
 
-    /// Everything `run` runs: the counter pipeline, then the API (shut down in reverse).
+    /// Everything `run` runs: the counter pipeline, the watchdog, then the API (shut down in
+    /// reverse). The watchdog pings only when a probe got through the pipeline's actor, and
+    /// refreshes systemd's STATUS= line on the way.
     public func services() -> [any Service] {
-        [PipelineService(agent: self), apiApplication()]
+        let pipeline = self.pipeline
+        let watchdog = WatchdogService(
+            notifier: notifier,
+            probe: { [self] in
+                let alive = await pipeline.heartbeat()
+                _ = notifier.notify(.status(await statusLine()))
+                return alive
+            },
+            logger: logger)
+        return [PipelineService(agent: self), watchdog, apiApplication()]
+    }
+
+    /// One line for `systemctl status`: counter, clerk, backlog, last rating.
+    public func statusLine() async -> String {
+        let status = await status()
+        var parts = ["\(status.counter)", "clerk: \(status.clerk ?? "-")", "backlog: \(status.backlog)"]
+        if let rating = status.lastRating { parts.append("last rating: #\(rating.seq) at \(rating.at)") }
+        if !status.faults.isEmpty { parts.append("FAULT: \(status.faults.joined(separator: "; "))") }
+        return parts.joined(separator: ", ")
     }
 
     /// What `GET /v1/status` and `hailong-agent status` show.

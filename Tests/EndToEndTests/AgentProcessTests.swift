@@ -196,3 +196,79 @@ struct AgentProcessTests {
         #expect(ok.output.contains("ok   GPIO simulated"))
     }
 }
+
+/// A datagram socket standing in for systemd's NOTIFY_SOCKET.
+final class NotifySocket {
+    let path: String
+    let fd: Int32
+
+    init() throws {
+        path = NSTemporaryDirectory() + "hl-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (i, byte) in path.utf8.enumerated() where i < buffer.count - 1 { buffer[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw TestFailure("cannot bind \(path)") }
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// The next datagram, or nil after 15 s.
+    func receive() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : nil
+    }
+
+    /// Datagrams until one contains `text` (bounded by the receive timeout).
+    func receive(until text: String) -> [String] {
+        var seen: [String] = []
+        while let message = receive() {
+            seen.append(message)
+            if message.contains(text) { break }
+        }
+        return seen
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+}
+
+@Suite("The agent under systemd's notify protocol", .serialized)
+struct AgentNotifyTests {
+    @Test("READY=1 once listening, STATUS= with the counter, WATCHDOG=1 while working, STOPPING=1 on SIGTERM")
+    func notifyProtocol() async throws {
+        let notify = try NotifySocket()
+        let agent = try AgentProcess()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDir + "/hailong-agent")
+        process.arguments = ["run", "--config", agent.dir + "/agent.yaml"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify.path
+        environment["WATCHDOG_USEC"] = "600000"
+        process.environment = environment
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let startup = notify.receive(until: "READY=1")
+        #expect(startup.last?.contains("READY=1") == true, "\(startup)")
+        #expect(startup.joined().contains("STATUS=Quầy 5"), "\(startup)")
+        // The API answers once READY was sent.
+        agent.process = nil
+        #expect(try await agent.request("GET", "/healthz", auth: false).status == 200)
+        let pings = notify.receive(until: "WATCHDOG=1")
+        #expect(pings.last?.contains("WATCHDOG=1") == true, "\(pings)")
+        process.terminate()
+        let stopping = notify.receive(until: "STOPPING=1")
+        #expect(stopping.last?.contains("STOPPING=1") == true, "\(stopping)")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}

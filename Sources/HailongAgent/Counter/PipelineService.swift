@@ -12,6 +12,7 @@ struct PipelineService: Service {
         await withGracefulShutdownHandler {
             await pipeline.consume(backend.edges)
         } onGracefulShutdown: {
+            _ = agent.notifier.notify(.stopping)
             backend.shutdown()
         }
         await pipeline.lightsOut()
