@@ -154,8 +154,16 @@ struct AgentProcessTests {
         // The clerk is still on duty after the restart.
         let status = try await agent.request("GET", "/v1/status")
         #expect(String(decoding: status.body, as: UTF8.self).contains("\"clerk\":\"Nguy\u{1EC5}n Th\u{1ECB} \u{00C1}nh\""))
+        // The technician's readable status, through the same API.
+        let readable = try runAgent(["status", "--config", agent.dir + "/agent.yaml"])
+        #expect(readable.status == 0, "\(readable.output)")
+        #expect(readable.output.contains("Quầy / Counter:       Quầy 5"), "\(readable.output)")
+        #expect(readable.output.contains("Nguy\u{1EC5}n Th\u{1ECB} \u{00C1}nh"))
+        #expect(readable.output.contains("level 1 Không hài lòng / Not satisfied (dossier)"), "\(readable.output)")
         // SIGTERM: a clean exit.
         #expect(agent.terminate() == 0)
+        let down = try runAgent(["status", "--config", agent.dir + "/agent.yaml"])
+        #expect(down.status != 0 && down.output.contains("is hailong-agent running?"), "\(down.output)")
     }
 
     @Test("bad input over the wire: clear 4xx, nothing logged")
