@@ -106,5 +106,12 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     public var file: String
     public var key: String?
     public var message: String
+
+    public init(file: String, key: String?, message: String) {
+        self.file = file
+        self.key = key
+        self.message = message
+    }
+
     public var description: String { key.map { "\(file): \($0): \(message)" } ?? "\(file): \(message)" }
 }

@@ -23,7 +23,7 @@ struct BoardsController {
                 try await server.store.createBoard(
                     unit: new.unit, counterId: new.counterId, scale: new.scale ?? .vn3, codeHash: SHA256.hex(code), expiresAt: expires)
             }
-            server.logger.info("board created", metadata: ["board": "\(board.id)", "unit": "\(board.unit)"])
+            server.logger.debug("board created", metadata: ["board": "\(board.id)", "unit": "\(board.unit)"])
             return try Response.json(NewBoardReply(board: board, enrollmentCode: code, expiresAt: expires.rfc3339), status: .created)
         }
         router.get("/v1/boards") { request, _ in
@@ -51,7 +51,7 @@ struct BoardsController {
             } catch StoreError.invalid(let why) {
                 throw APIError(.unauthorized, "invalidCode", why)
             }
-            server.logger.info("board enrolled", metadata: ["board": "\(board.id)"])
+            server.logger.debug("board enrolled", metadata: ["board": "\(board.id)"])
             return try Response.json(
                 EnrollReply(
                     boardId: board.id, token: token, unit: board.unit, counter: board.counter, scale: board.scale,

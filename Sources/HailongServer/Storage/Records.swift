@@ -15,6 +15,13 @@ public struct NewUnit: Sendable, Equatable, Codable {
     public var name: String
     public var parent: String?
     public var timeZone: String?
+
+    public init(code: String, name: String, parent: String? = nil, timeZone: String? = nil) {
+        self.code = code
+        self.name = name
+        self.parent = parent
+        self.timeZone = timeZone
+    }
 }
 
 /// One desk of a unit's one-stop section.
