@@ -108,6 +108,7 @@ package.dependencies += [
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
 ]
 package.targets += [
     // The server: Hummingbird application, storage protocol + SQLite (GRDB), reports, accounts.
@@ -123,6 +124,7 @@ package.targets += [
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ],
         resources: [.copy("openapi.yaml")],
         swiftSettings: strict
@@ -133,6 +135,8 @@ package.targets += [
         dependencies: [
             "HailongDomain",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
         ],
         swiftSettings: strict

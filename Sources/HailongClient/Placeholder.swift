@@ -1,1 +1,0 @@
-public let _hailongClientPlaceholder = 0
