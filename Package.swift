@@ -175,6 +175,8 @@ package.targets += [
         name: "HailongServerTests",
         dependencies: [
             "HailongServer", "HailongClient", "HailongDomain",
+            // Built before the tests so the live-process test can run the real binary.
+            "hailong-server",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
         swiftSettings: strict
