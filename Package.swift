@@ -163,10 +163,12 @@ package.targets += [
     .executableTarget(
         name: "hailong-bench-server",
         dependencies: [
-            "HailongServer", "HailongDomain",
+            "HailongServer", "HailongDomain", "HailongClient",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         path: "Benchmarks/ServerBench",
         swiftSettings: strict

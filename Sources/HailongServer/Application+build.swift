@@ -15,11 +15,13 @@ import NIOCore
 /// ```
 /// - Parameters:
 ///   - config: the parsed `server.yaml`.
+///   - onServerRunning: called with the bound port once the socket listens (port 0 picks one).
 ///   - store: the storage to use; by default the one `config.storage` names.
 ///   - now: the wall clock (tests inject a fixed or stepping clock).
 public func buildApplication(
     _ config: ServerConfig, store: (any HailongStore)? = nil, now: @escaping @Sendable () -> WallTime = WallTime.now,
-    logger: Logger = Logger(label: "hailong.server")
+    logger: Logger = Logger(label: "hailong.server"),
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let store = try store ?? openStore(config, logger: logger)
     let router = Router()
@@ -48,6 +50,7 @@ public func buildApplication(
     ReportsController(server: server, reports: SatisfactionReport(store: store, zones: zones, minimumN: config.minN)).register(router)
     return Application(
         router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hailong-server"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger)
 }
 
