@@ -110,3 +110,91 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: - Central server and `hailong` CLI (issue 4)
+// Kept in its own section so the board's lines above stay untouched.
+package.products += [
+    .executable(name: "hailong-server", targets: ["hailong-server"]),
+    .executable(name: "hailong", targets: ["hailong"]),
+    .library(name: "HailongServer", targets: ["HailongServer"]),
+]
+package.dependencies += [
+    .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+]
+package.targets += [
+    // The server: Hummingbird application, storage protocol + SQLite (GRDB), reports, accounts.
+    .target(
+        name: "HailongServer",
+        dependencies: [
+            "HailongDomain",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        resources: [.copy("openapi.yaml")],
+        swiftSettings: strict
+    ),
+    // The `hailong` CLI's logic (HTTP calls, tables, config), testable without a process.
+    .target(
+        name: "HailongClient",
+        dependencies: [
+            "HailongDomain",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Yams", package: "Yams"),
+        ],
+        swiftSettings: strict
+    ),
+    .executableTarget(
+        name: "hailong-server",
+        dependencies: [
+            "HailongServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Sources/Executables/hailong-server",
+        swiftSettings: strict
+    ),
+    .executableTarget(
+        name: "hailong",
+        dependencies: [
+            "HailongClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        path: "Sources/Executables/hailong",
+        swiftSettings: strict
+    ),
+    .executableTarget(
+        name: "hailong-bench-server",
+        dependencies: [
+            "HailongServer", "HailongDomain", "HailongClient",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Benchmarks/ServerBench",
+        swiftSettings: strict
+    ),
+    .testTarget(
+        name: "HailongServerTests",
+        dependencies: [
+            "HailongServer", "HailongClient", "HailongDomain",
+            // Built before the tests so the live-process test can run the real binary.
+            "hailong-server",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        swiftSettings: strict
+    ),
+]

@@ -177,11 +177,13 @@ EOF
     chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles" "$stage/DEBIAN/md5sums"
     deb=$out/${package}_${VERSION}_${ARCH}.deb
     dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+    built=$((built + 1))
     echo "$deb"
 }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+built=0
 
 if [ -z "$only" ] || [ "$only" = hailong-agent ]; then
     agent=$(binary_for hailong-agent)
@@ -212,3 +214,7 @@ if [ -z "$only" ] || [ "$only" = hailong-server ]; then
  systemd unit."
     fi
 fi
+
+# Asked for one package by name: not building it is a failure, not a skip.
+[ -z "$only" ] || [ "$built" -eq 1 ] || die "$only was not built"
+[ "$built" -gt 0 ] || die "no package was built"

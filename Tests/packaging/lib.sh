@@ -56,3 +56,45 @@ finish() {
     echo "$(basename "$0"): $passes passed, $failures failed"
     [ "$failures" -eq 0 ]
 }
+
+# --- a throwaway Debian root, for dpkg -i and for booting systemd ------------------------------
+
+# The Debian mirror this machine's apt already uses.
+debian_mirror() {
+    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ print $2 }'
+      grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{ print $2 }'
+    } | grep -E '/debian/?$' | head -1
+}
+
+debian_suite() {
+    (. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+}
+
+# debian_root_cache [extra packages]: the tarball a root with those packages is kept in.
+debian_root_cache() {
+    name=$(echo "$*" | tr ' ' '+')
+    echo "${HAILONG_CHROOT_CACHE_DIR:-/var/tmp}/hailong-chroot-$(debian_suite)-$(dpkg --print-architecture)${name:+-$name}.tar.gz"
+}
+
+# debian_root DIR [extra packages]: a minbase root of this machine's Debian release with
+# adduser, libgpiod2 and libsqlite3-0 (and the extra packages) in DIR, from a cached tarball
+# when there is one (debootstrap takes a minute or two).
+debian_root() {
+    dir=$1
+    shift
+    cache=$(debian_root_cache "$@")
+    mkdir -p "$dir"
+    if [ -f "$cache" ] && tar -xzf "$cache" -C "$dir"; then
+        cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+        return 0
+    fi
+    url=$(debian_mirror)
+    [ -n "$url" ] || { echo "no Debian mirror in /etc/apt" >&2; return 1; }
+    include=adduser,libgpiod2,libsqlite3-0
+    for package in "$@"; do include=$include,$package; done
+    debootstrap --variant=minbase --include="$include" "$(debian_suite)" "$dir" "$url" >"$dir.debootstrap.log" 2>&1 ||
+        { tail -20 "$dir.debootstrap.log" >&2; return 1; }
+    rm -f "$dir.debootstrap.log"
+    cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+    tar -czf "$cache.tmp" -C "$dir" . && mv "$cache.tmp" "$cache"
+}

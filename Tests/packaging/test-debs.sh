@@ -8,7 +8,7 @@
 # ship them (swift build -c release --static-swift-stdlib --product NAME); =prebuilt takes
 # them as they are from that build's folder (or HAILONG_DEB_BIN_DIR); =stub packages small C
 # programs linked like them instead, to test the packaging alone in a minute.
-# The debootstrapped root is cached in HAILONG_CHROOT_CACHE (a tarball).
+# The debootstrapped root is cached in /var/tmp (see debian_root in lib.sh).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -113,35 +113,13 @@ for package in hailong-agent hailong-server; do
 done
 
 # --- a throwaway Debian root ----------------------------------------------------------------
-suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-cache=${HAILONG_CHROOT_CACHE:-/var/tmp/hailong-chroot-$suite-$arch.tar.gz}
 root=$work/chroot
-
-# The Debian mirror this machine's apt already uses.
-mirror() {
-    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ print $2 }'
-      grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{ print $2 }'
-    } | grep -E '/debian/?$' | head -1
-}
-
-make_root() {
-    if [ -f "$cache" ]; then
-        mkdir -p "$root" && tar -xzf "$cache" -C "$root" && return 0
-    fi
-    url=$(mirror)
-    [ -n "$url" ] || { echo "no Debian mirror in /etc/apt" >&2; return 1; }
-    debootstrap --variant=minbase --include=adduser,libgpiod2,libsqlite3-0 "$suite" "$root" "$url" >"$work/debootstrap.log" 2>&1 ||
-        { tail -20 "$work/debootstrap.log" >&2; return 1; }
-    tar -czf "$cache.tmp" -C "$root" . && mv "$cache.tmp" "$cache"
-}
-
 if [ -z "$packages" ]; then
     fail "no package to install"
     finish
     exit 1
 fi
-check "a throwaway $suite root (debootstrap, cached in $cache)" make_root
-cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+check "a throwaway Debian root (debootstrap, cached in $(debian_root_cache))" debian_root "$root"
 cp "$debs"/*.deb "$root/tmp/"
 
 in_root() {

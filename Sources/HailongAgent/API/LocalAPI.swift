@@ -86,7 +86,7 @@ public enum LocalAPI {
                     }
                     edges.append((line, edge.active, .microseconds(edge.afterUs)))
                 }
-                await simulator.inject(edges)
+                simulator.inject(edges)
                 return Response.json(SimEdgesResponse(injected: edges.count), status: .accepted)
             }
         }

@@ -26,13 +26,11 @@ public struct Simulator: Sendable {
         return report
     }
 
-    /// Injects raw edges, each `after` the first, delivered no earlier than their time.
-    public func inject(_ edges: [(line: Int, active: Bool, after: Duration)]) async {
+    /// Injects raw edges stamped `after` the first, all at once, as the kernel hands over a
+    /// burst it has queued: the debounce works on their timestamps, not on when they arrive.
+    public func inject(_ edges: [(line: Int, active: Bool, after: Duration)]) {
         let start = backend.now
-        let clock = ContinuousClock()
-        let began = clock.now
         for edge in edges.sorted(by: { $0.after < $1.after }) {
-            try? await clock.sleep(until: began + edge.after)
             backend.inject(Edge(line: edge.line, active: edge.active, at: start + edge.after))
         }
     }

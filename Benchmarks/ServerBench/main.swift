@@ -1,0 +1,280 @@
+// Server benchmark (issue 4). Prints, in one run:
+//  1. ingest throughput over loopback HTTP (batches of 500; 1 client, then 8 concurrent clients,
+//     one board each) beside a baseline: the same event rows inserted directly through GRDB,
+//     one transaction per batch;
+//  2. report latency p50/p99 for by=clerk over one year of 1,000 boards (≥ 20 M events, rolled
+//     up) through the real endpoint, beside the same numbers computed with GROUP BY over the raw
+//     events.
+// Usage: hailong-bench-server [--quick] [--dir DIR]   (--quick: small sizes, for a smoke run)
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import HailongClient
+import HailongDomain
+import HailongServer
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+let arguments = CommandLine.arguments
+let quick = arguments.contains("--quick")
+let workDirectory: String = {
+    if let index = arguments.firstIndex(of: "--dir"), index + 1 < arguments.count { return arguments[index + 1] }
+    return NSTemporaryDirectory() + "hailong-bench-\(ProcessInfo.processInfo.processIdentifier)"
+}()
+try? FileManager.default.removeItem(atPath: workDirectory)
+try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+
+func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+func seconds(_ d: Duration) -> Double { d.seconds }
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+func fmt(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+
+/// Runs the server on a loopback port for the duration of `body`.
+func withServer<T: Sendable>(store: any HailongStore, minN: Int64 = 20, _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+    var config = ServerConfig()
+    config.host = "127.0.0.1"
+    config.port = 0
+    config.minN = minN
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = try buildApplication(config, store: store, logger: logger, onServerRunning: { port in continuation.yield(port) })
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        group.addTask { try await serviceGroup.run() }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CLIError("server did not start") }
+        let result = try await body("http://127.0.0.1:\(port)")
+        await serviceGroup.triggerGracefulShutdown()
+        try await group.waitForAll()
+        return result
+    }
+}
+
+// MARK: - 1. Ingest throughput
+
+let batchSize = 500
+let batchesPerClient = quick ? 4 : 40
+
+func events(board: Int, batch: Int) -> [WireEvent] {
+    (0..<batchSize).map { i in
+        let seq = Int64(batch * batchSize + i + 1)
+        let at = WallTime(rfc3339: "2026-03-02T01:00:00Z").map { $0 + .seconds(Int(seq) * 30) }?.rfc3339 ?? ""
+        let dossier = "000.30.25.H17-\(board)-\(seq / 2)"
+        if i % 2 == 0 {
+            return WireEvent(seq: seq, kind: .rating, at: at, level: 1 + Int(seq % 3), binding: .dossier, dossier: dossier, clerk: "NV\(board)-1", clockSynced: true)
+        }
+        return WireEvent(seq: seq, kind: .session, at: at, dossier: dossier, clerk: "NV\(board)-1", outcome: .rated, clockSynced: true)
+    }
+}
+
+func ingestRun(clients: Int) async throws -> Double {
+    let path = workDirectory + "/ingest-\(clients).db"
+    let store = try SQLiteStore(path: path)
+    let (_, admin) = try await createAccount(store: store, username: "bench", password: "bench-password", role: .admin, unit: nil, bcryptCost: 4, now: .now())
+    let elapsed = try await withServer(store: store) { base in
+        let api = ServerCommands(api: HTTPEndpoint(baseURL: base, token: admin))
+        _ = try await api.addUnit(code: "hcm", name: "TP. Hồ Chí Minh", parent: nil, timeZone: nil)
+        var boards: [(String, String)] = []
+        for c in 0..<clients {
+            let text = try await api.addBoard(unit: "hcm", counter: "Quầy \(c)", scale: .vn3)
+            let code = text.split(separator: "\n").first { $0.hasPrefix("enrollment code: ") }?.dropFirst(17).split(separator: " ").first.map(String.init) ?? ""
+            let reply: EnrollReply = try await HTTPEndpoint(baseURL: base, token: nil).post("/v1/boards/enroll", json: EnrollRequest(code: code))
+            boards.append((reply.boardId, reply.token))
+        }
+        // Bodies are encoded before the clock starts: we measure the server, not the client's JSON.
+        let bodies: [[Data]] = try boards.enumerated().map { index, board in
+            try (0..<batchesPerClient).map { b in
+                let evs = events(board: index, batch: b)
+                return try JSONEncoder().encode(
+                    IngestBatch(boardId: board.0, fromSeq: evs[0].seq, toSeq: evs[evs.count - 1].seq, events: evs, status: .init(version: "bench", backlog: 0, clockSynced: true, uptimeS: 1)))
+            }
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, board) in boards.enumerated() {
+                group.addTask {
+                    let endpoint = HTTPEndpoint(baseURL: base, token: board.1)
+                    for body in bodies[index] { try await endpoint.send(.POST, "/v1/ingest", body: body, contentType: "application/json") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return seconds(ContinuousClock.now - start)
+    }
+    return Double(clients * batchesPerClient * batchSize) / elapsed
+}
+
+func baselineRun(clients: Int) async throws -> Double {
+    let path = workDirectory + "/baseline-\(clients).db"
+    _ = try SQLiteStore(path: path)  // the same schema
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    let pool = try DatabasePool(path: path, configuration: configuration)
+    try await pool.write { db in
+        try db.execute(sql: "INSERT INTO units(code, name, time_zone) VALUES ('hcm', 'x', 'Asia/Ho_Chi_Minh')")
+        try db.execute(sql: "INSERT INTO counters(unit_id, name) VALUES (1, 'x')")
+        for c in 0..<clients { try db.execute(sql: "INSERT INTO boards(id, unit_id, counter_id, scale) VALUES (?, 1, 1, 'vn3')", arguments: ["b\(c)"]) }
+    }
+    let batches: [[[WireEvent]]] = (0..<clients).map { c in (0..<batchesPerClient).map { events(board: c, batch: $0) } }
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for c in 0..<clients {
+            group.addTask {
+                for batch in batches[c] {
+                    try await pool.write { db in
+                        let statement = try db.cachedStatement(
+                            sql: """
+                                INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
+                                    outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """)
+                        for e in batch {
+                            let at = WallTime(rfc3339: e.at)?.microseconds ?? 0
+                            try statement.execute(arguments: [
+                                "b\(c)", e.seq, e.kind.rawValue, at, at, false, e.level, e.binding?.rawValue, e.dossier, e.clerk,
+                                e.outcome?.rawValue, nil, nil, nil, true, at,
+                            ])
+                        }
+                    }
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    return Double(clients * batchesPerClient * batchSize) / seconds(ContinuousClock.now - start)
+}
+
+say("== Ingest throughput (batches of \(batchSize), \(batchesPerClient) batches per client, SQLite synchronous=FULL) ==")
+for clients in [1, 8] {
+    let baseline = try await baselineRun(clients: clients)
+    let server = try await ingestRun(clients: clients)
+    say("\(clients) client(s): server \(fmt(server, 0)) events/s over HTTP; baseline direct GRDB \(fmt(baseline, 0)) events/s; ratio \(fmt(server / baseline, 2)) (goal ≥ 0.5)")
+}
+
+// MARK: - 2. Report latency over a year of 1,000 boards
+
+let boardCount = quick ? 50 : 1000
+let days = 250  // working days of 2026 (Mon–Fri from Jan 5)
+let hoursPerDay = 8
+let perHour = 10  // ratings per board-hour → 1000 × 250 × 8 × 10 = 20 M events
+let reportPath = workDirectory + "/report.db"
+let reportStore = try SQLiteStore(path: reportPath)
+var reportConfiguration = Configuration()
+reportConfiguration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL") }
+let reportPool = try DatabasePool(path: reportPath, configuration: reportConfiguration)
+let (_, reportAdmin) = try await createAccount(store: reportStore, username: "bench", password: "bench-password", role: .admin, unit: nil, bcryptCost: 4, now: .now())
+
+say("\n== Report latency: by=clerk, one year, \(boardCount) boards, \(boardCount * days * hoursPerDay * perHour) raw events ==")
+let generateStart = ContinuousClock.now
+try reportPool.write { db in
+    // City → 10 districts → wards of 10 boards; 2 clerks per board.
+    try db.execute(sql: "INSERT INTO units(id, code, name, parent_id, time_zone) VALUES (1, 'hcm', 'TP. Hồ Chí Minh', NULL, 'Asia/Ho_Chi_Minh')")
+    for d in 0..<10 {
+        try db.execute(sql: "INSERT INTO units(id, code, name, parent_id, time_zone) VALUES (?, ?, ?, 1, 'Asia/Ho_Chi_Minh')", arguments: [2 + d, "q\(d)", "Quận \(d)"])
+    }
+    for b in 0..<boardCount {
+        let ward = 100 + b / 10
+        if b % 10 == 0 {
+            try db.execute(sql: "INSERT INTO units(id, code, name, parent_id, time_zone) VALUES (?, ?, ?, ?, 'Asia/Ho_Chi_Minh')", arguments: [ward, "p\(ward)", "Phường \(ward)", 2 + (b / 10) % 10])
+        }
+        try db.execute(sql: "INSERT INTO counters(id, unit_id, name) VALUES (?, ?, ?)", arguments: [b + 1, ward, "Quầy \(b % 10 + 1)"])
+        try db.execute(sql: "INSERT INTO boards(id, unit_id, counter_id, scale) VALUES (?, ?, ?, 'vn3')", arguments: [String(format: "b%04d", b), ward, b + 1])
+        for k in 0..<2 {
+            try db.execute(sql: "INSERT INTO clerks(code, name, unit_id) VALUES (?, ?, ?)", arguments: [String(format: "NV%04d-%d", b, k), "Nguyễn Văn \(b)-\(k)", ward])
+        }
+    }
+    // Raw events, generated inside SQLite: board × working day × hour × n. Level from a hash.
+    try db.execute(sql: "CREATE TEMP TABLE seq_days(d INTEGER); CREATE TEMP TABLE seq_hours(h INTEGER); CREATE TEMP TABLE seq_n(n INTEGER)")
+    var day = CivilDate.toDays(year: 2026, month: 1, day: 5)
+    var added = 0
+    while added < days {
+        if ((day + 3) % 7 + 7) % 7 < 5 { try db.execute(sql: "INSERT INTO seq_days VALUES (?)", arguments: [day]); added += 1 }
+        day += 1
+    }
+    for h in 0..<hoursPerDay { try db.execute(sql: "INSERT INTO seq_hours VALUES (?)", arguments: [h]) }
+    for n in 0..<perHour { try db.execute(sql: "INSERT INTO seq_n VALUES (?)", arguments: [n]) }
+}
+// One transaction per board keeps the WAL small.
+for b in 0..<boardCount {
+    try await reportPool.write { db in
+        try db.execute(
+            sql: """
+                INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, clerk, clock_synced, received_us)
+                SELECT ?, ROW_NUMBER() OVER (ORDER BY d, h, n), 'rating', t, t, 0,
+                       CASE WHEN ((? * 7919 + d * 104729 + h * 613 + n * 37) % 10) < 6 THEN 3
+                            WHEN ((? * 7919 + d * 104729 + h * 613 + n * 37) % 10) < 9 THEN 2 ELSE 1 END,
+                       'clerk', printf('NV%04d-%d', ?, (h / 4)), 1, t
+                FROM (SELECT d, h, n, ((d * 86400) + (1 + h) * 3600 + n * 300) * 1000000 AS t
+                      FROM seq_days CROSS JOIN seq_hours CROSS JOIN seq_n)
+                """, arguments: [String(format: "b%04d", b), b, b, b])
+        // Rollups as ingest keeps them (hour UTC, local day and month at +07, no DST in Vietnam).
+        for (table, bucket) in [
+            ("rollup_hour", "filed_us / 3600000000"),
+            ("rollup_day", "(filed_us / 1000000 + 25200) / 86400"),
+            ("rollup_month", "CAST(strftime('%Y', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER) - 1"),
+        ] {
+            try db.execute(
+                sql: """
+                    INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level, ratings, rated, unrated)
+                    SELECT \(bucket) AS bk, b.unit_id, b.counter_id, e.clerk, 'vn3', e.level, count(*), 0, 0
+                    FROM events e JOIN boards b ON b.id = e.board_id WHERE e.board_id = ? GROUP BY bk, e.clerk, e.level
+                    """, arguments: [String(format: "b%04d", b)])
+        }
+    }
+}
+try await reportPool.write { db in try db.execute(sql: "ANALYZE") }
+let counts = try await reportPool.read { db in
+    (try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM rollup_hour") ?? 0,
+     try Int.fetchOne(db, sql: "SELECT count(*) FROM rollup_day") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM rollup_month") ?? 0)
+}
+say("generated \(counts.0) raw events; rollup rows: hour \(counts.1), day \(counts.2), month \(counts.3) (\(fmt(seconds(ContinuousClock.now - generateStart), 0)) s)")
+
+let requests = quick ? 20 : 200
+let baselineRuns = quick ? 3 : 5
+for (from, to) in [("2026-01-01", "2026-12-31"), ("2025-12-24", "2026-12-23")] {
+    let (latencies, serverTotals) = try await withServer(store: reportStore) { base in
+        var latencies: [Double] = []
+        var serverTotals: [String: Int64] = [:]
+        let endpoint = HTTPEndpoint(baseURL: base, token: reportAdmin)
+        let path = "/v1/reports/satisfaction?unit=hcm&from=\(from)&to=\(to)&by=clerk"
+        for i in 0..<(requests + 5) {
+            let start = ContinuousClock.now
+            let report: Report = try await endpoint.get(path)
+            let ms = seconds(ContinuousClock.now - start) * 1000
+            if i >= 5 { latencies.append(ms) }  // warm-up excluded
+            if i == 0 { for row in report.rows { serverTotals[row.key] = row.total } }
+        }
+        return (latencies, serverTotals)
+    }
+    // The same report computed from raw events (the naive way): GROUP BY over every event.
+    var rawLatencies: [Double] = []
+    var rawTotals: [String: Int64] = [:]
+    let fromUTC = (CivilDate.toDays(year: Int64(from.prefix(4)) ?? 0, month: Int64(from.dropFirst(5).prefix(2)) ?? 0, day: Int64(from.suffix(2)) ?? 0) * 86400 - 25200) * 1_000_000
+    let toUTC = (CivilDate.toDays(year: Int64(to.prefix(4)) ?? 0, month: Int64(to.dropFirst(5).prefix(2)) ?? 0, day: Int64(to.suffix(2)) ?? 0) * 86400 + 86400 - 25200) * 1_000_000
+    for _ in 0..<baselineRuns {
+        let start = ContinuousClock.now
+        let rows = try await reportPool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE code = 'hcm' UNION SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id)
+                    SELECT e.clerk, e.level, count(*) FROM events e JOIN boards b ON b.id = e.board_id
+                    WHERE e.kind = 'rating' AND e.filed_us >= ? AND e.filed_us < ? AND b.unit_id IN (SELECT id FROM sub)
+                    GROUP BY e.clerk, e.level
+                    """, arguments: [fromUTC, toUTC])
+        }
+        rawLatencies.append(seconds(ContinuousClock.now - start) * 1000)
+        rawTotals = [:]
+        for row in rows { rawTotals[row[0] as String, default: 0] += row[2] as Int64 }
+    }
+    say("by=clerk \(from)…\(to): \(serverTotals.count) rows; rollups via HTTP p50 \(fmt(percentile(latencies, 0.5))) ms, p99 \(fmt(percentile(latencies, 0.99))) ms (\(requests) requests; goal p99 < 50 ms)")
+    say("    raw GROUP BY (SQL only, no HTTP): p50 \(fmt(percentile(rawLatencies, 0.5))) ms, max \(fmt(rawLatencies.max() ?? 0)) ms (\(baselineRuns) runs); same totals: \(serverTotals == rawTotals)")
+}
+try await HTTPClient.shared.shutdown()

@@ -1,0 +1,76 @@
+import ArgumentParser
+import HailongDomain
+import HailongServer
+import Hummingbird
+import Logging
+
+@main
+struct HailongServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hailong-server", abstract: "The Hailong central server.",
+        subcommands: [Serve.self, Migrate.self, Admin.self], defaultSubcommand: Serve.self)
+}
+
+struct Options: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Config file.") var config: String = ServerConfig.defaultPath
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String = "info"
+
+    func load() throws -> ServerConfig {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            return handler
+        }
+        // A missing default file means defaults; a named file must exist.
+        if config == ServerConfig.defaultPath, !fileExists(config) { return ServerConfig() }
+        do { return try ServerConfig.load(path: config) } catch { throw ValidationError(error.description) }
+    }
+}
+
+import Foundation
+func fileExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (default).")
+    @OptionGroup var options: Options
+    func run() async throws {
+        let config = try options.load()
+        let app = try buildApplication(config)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database, then exit.")
+    @OptionGroup var options: Options
+    func run() async throws {
+        let config = try options.load()
+        _ = try openStore(config)
+        print("database at \(config.path) is up to date")
+    }
+}
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Accounts.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account and print an API token for it.")
+        @OptionGroup var options: Options
+        @Option var username: String
+        @Option(help: "Password (or set HAILONG_PASSWORD).") var password: String?
+        @Option(help: "admin | manager | technician") var role: String = "admin"
+        @Option(help: "A manager's unit code.") var unit: String?
+        func run() async throws {
+            let config = try options.load()
+            guard let role = Role(rawValue: role) else { throw ValidationError("role must be admin, manager or technician") }
+            guard let password = password ?? ProcessInfo.processInfo.environment["HAILONG_PASSWORD"], password.utf8.count >= 8 else {
+                throw ValidationError("give --password (8 characters or more) or HAILONG_PASSWORD")
+            }
+            let store = try openStore(config)
+            let (account, token) = try await createAccount(
+                store: store, username: username, password: password, role: role, unit: unit, now: WallTime.now())
+            print("created \(account.role.rawValue) \(account.username)")
+            print("API token: \(token)")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// One row of a satisfaction report (DESIGN §8): what a manager reads for one unit, counter,
+/// clerk or period.
+public struct ReportRow: Equatable, Sendable, Codable {
+    /// What the row is about: a unit code, counter id, clerk code, or a period (`2026-11-23`,
+    /// `2026-W48`, `2026-11`, `2026-11-23T08`).
+    public var key: String
+    /// The same for people (a unit's or clerk's name, NFC).
+    public var label: String
+    /// Ratings per level, keyed by the level as text ("3": 12).
+    public var levels: [String: Int64]
+    public var total: Int64
+    public var satisfied: Int64
+    /// satisfied / total; absent when there is no rating.
+    public var rate: Double?
+    public var wilsonLow: Double?
+    public var wilsonHigh: Double?
+    /// rated sessions / (rated + unrated sessions); absent when no session was recorded.
+    public var responseRate: Double?
+    /// total < `reports.min_n`: shown, never ranked.
+    public var insufficient: Bool
+
+    public init(
+        key: String, label: String, levels: [String: Int64], total: Int64, satisfied: Int64, rate: Double?,
+        wilsonLow: Double?, wilsonHigh: Double?, responseRate: Double?, insufficient: Bool
+    ) {
+        self.key = key
+        self.label = label
+        self.levels = levels
+        self.total = total
+        self.satisfied = satisfied
+        self.rate = rate
+        self.wilsonLow = wilsonLow
+        self.wilsonHigh = wilsonHigh
+        self.responseRate = responseRate
+        self.insufficient = insufficient
+    }
+
+    /// Builds a row from counts.
+    ///
+    /// - Parameters:
+    ///   - levels: ratings per level.
+    ///   - satisfied: how many of them are in the scale's satisfied set.
+    ///   - rated: sessions closed `rated`; `unrated`: closed `unrated`.
+    ///   - minimumN: `reports.min_n`.
+    public init(
+        key: String, label: String, levels: [Int: Int64], satisfied: Int64, rated: Int64, unrated: Int64, minimumN: Int64
+    ) {
+        let total = levels.values.reduce(0, +)
+        var byText: [String: Int64] = [:]
+        for (level, count) in levels { byText[String(level)] = count }
+        let interval = total > 0 ? WilsonInterval(successes: satisfied, total: total) : nil
+        self.init(
+            key: key, label: label, levels: byText, total: total, satisfied: satisfied,
+            rate: total > 0 ? Double(satisfied) / Double(total) : nil,
+            wilsonLow: interval?.low, wilsonHigh: interval?.high,
+            responseRate: rated + unrated > 0 ? Double(rated) / Double(rated + unrated) : nil,
+            insufficient: total < minimumN)
+    }
+}
+
+/// A report's answer: `{"rows": [...]}`.
+public struct Report: Equatable, Sendable, Codable {
+    public var rows: [ReportRow]
+    public init(rows: [ReportRow]) { self.rows = rows }
+}

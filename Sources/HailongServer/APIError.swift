@@ -1,0 +1,116 @@
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+import NIOCore
+
+/// An HTTP error with a JSON body naming the problem: `{"error": "gap", "message": "…"}`
+/// plus any extra fields (an ingest gap carries `acknowledgedSeq` and `expectedSeq`).
+public struct APIError: HTTPResponseError {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var extra: [String: JSONValue] = [:]
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, extra: [String: JSONValue] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+    }
+
+    static func unauthorized(_ message: String = "missing or invalid bearer token") -> APIError {
+        var error = APIError(.unauthorized, "unauthorized", message)
+        error.headers[.wwwAuthenticate] = "Bearer"
+        return error
+    }
+
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
+    static func badRequest(_ message: String) -> APIError { APIError(.badRequest, "badRequest", message) }
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, "notFound", message) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body: [String: JSONValue] = extra
+        body["error"] = .string(code)
+        body["message"] = .string(message)
+        let data = (try? JSONEncoder.hailong.encode(body)) ?? Data("{\"error\":\"\(code)\"}".utf8)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A JSON value for error extras.
+public enum JSONValue: Encodable, Sendable {
+    case string(String)
+    case int(Int64)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try container.encode(s)
+        case .int(let n): try container.encode(n)
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
+        }
+    }
+}
+
+extension StoreError {
+    var api: APIError {
+        switch self {
+        case .notFound(let what): APIError(.notFound, "notFound", "not found: \(what)")
+        case .conflict(let what): APIError(.conflict, "conflict", what)
+        case .invalid(let what): APIError(.unprocessableContent, "invalid", what)
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var hailong: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+extension Response {
+    /// A JSON response.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder.hailong.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Request {
+    /// Decodes a JSON body, turning a decoding failure into a 400 that says what is wrong.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: some RequestContext, limit: Int = 2 << 20) async throws -> T {
+        let buffer: ByteBuffer
+        do { buffer = try await body.collect(upTo: limit) } catch {
+            throw APIError(.contentTooLarge, "tooLarge", "request body larger than \(limit) bytes")
+        }
+        do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch let error as DecodingError {
+            throw APIError.badRequest("invalid JSON body: \(error.readable)")
+        } catch {
+            throw APIError.badRequest("invalid JSON body")
+        }
+    }
+}
+
+extension DecodingError {
+    var readable: String {
+        func path(_ context: Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        }
+        switch self {
+        case .keyNotFound(let key, let context): return "missing key \(path(context)).\(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "wrong type at \(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(self)"
+        }
+    }
+}

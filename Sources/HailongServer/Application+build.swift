@@ -1,0 +1,83 @@
+import Foundation
+public import HailongDomain
+public import Hummingbird
+public import Logging
+import NIOCore
+
+/// Builds the server application: storage, routes, metrics. The executable only reads the
+/// config, bootstraps logging and runs what this returns; tests call it with an in-memory store.
+///
+/// ```swift
+/// var config = ServerConfig()
+/// config.path = ":memory:"
+/// let app = try buildApplication(config)
+/// try await app.test(.router) { client in … }
+/// ```
+/// - Parameters:
+///   - config: the parsed `server.yaml`.
+///   - onServerRunning: called with the bound port once the socket listens (port 0 picks one).
+///   - store: the storage to use; by default the one `config.storage` names.
+///   - now: the wall clock (tests inject a fixed or stepping clock).
+public func buildApplication(
+    _ config: ServerConfig, store: (any HailongStore)? = nil, now: @escaping @Sendable () -> WallTime = WallTime.now,
+    logger: Logger = Logger(label: "hailong.server"),
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let store = try store ?? openStore(config, logger: logger)
+    let router = Router()
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    let server = ServerContext(
+        store: store, auth: Authenticator(store: store), metrics: ServerMetrics(), now: now, config: config, logger: logger)
+    let zones = ZoneOffsets()
+    router.get("/healthz") { _, _ in
+        _ = try await store.units()
+        return try Response.json(["status": "ok"])
+    }
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: server.metrics.text())))
+    }
+    router.get("/openapi.yaml") { _, _ in
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = FileManager.default.contents(atPath: url.path)
+        else { throw APIError.notFound("openapi.yaml") }
+        return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+    AccountsController(server: server).register(router)
+    OrganisationController(server: server).register(router)
+    BoardsController(server: server).register(router)
+    IngestController(server: server).register(router)
+    ReportsController(server: server, reports: SatisfactionReport(store: store, zones: zones, minimumN: config.minN)).register(router)
+    return Application(
+        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hailong-server"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger)
+}
+
+/// Opens the storage `config` names.
+public func openStore(_ config: ServerConfig, logger: Logger = Logger(label: "hailong.server.storage")) throws -> any HailongStore {
+    switch config.driver {
+    case .sqlite: try SQLiteStore(path: config.path, logger: logger)
+    case .memory: try SQLiteStore(path: ":memory:", logger: logger)
+    case .postgres: throw ConfigError(file: "server.yaml", key: "storage.driver", message: "postgres is not implemented yet")
+    }
+}
+
+/// Creates an account directly in the store (the `hailong-server admin create` command) and
+/// returns an API token for it.
+public func createAccount(
+    store: any HailongStore, username: String, password: String, role: Role, unit: String?, bcryptCost: UInt8 = 12, now: WallTime
+) async throws -> (Account, String) {
+    let hash = HummingbirdBcryptShim.hash(password, cost: bcryptCost)
+    let account = try await store.createAccount(username: username, passwordHash: hash, role: role, unit: unit)
+    let token = Secret.token(prefix: "hla_")
+    try await store.addAPIToken(hash: SHA256.hex(token), accountId: account.id, now: now)
+    return (account, token)
+}
+
+extension WallTime {
+    /// The system wall clock.
+    @Sendable public static func now() -> WallTime {
+        WallTime(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+}

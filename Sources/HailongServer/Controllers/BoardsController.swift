@@ -1,0 +1,201 @@
+import Foundation
+import HailongDomain
+import Hummingbird
+import Logging
+
+/// Boards: creation with a one-time enrollment code, enrollment, listing with health, revocation.
+struct BoardsController {
+    let server: ServerContext
+    /// How long an enrollment code stays valid.
+    static let codeLifetime: Duration = .seconds(24 * 3600)
+
+    struct NewBoard: Decodable { var unit: String; var counterId: Int64; var scale: Scale? }
+    struct NewBoardReply: Encodable { var board: BoardInfo; var enrollmentCode: String; var expiresAt: String }
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.post("/v1/boards") { request, context in
+            let account = try await server.auth.account(request, [.admin, .technician])
+            let new = try await request.decodeJSON(NewBoard.self, context: context)
+            _ = try await server.auth.scope(account, unit: new.unit)
+            let code = Secret.enrollmentCode()
+            let expires = server.now() + Self.codeLifetime
+            let board = try await mapped {
+                try await server.store.createBoard(
+                    unit: new.unit, counterId: new.counterId, scale: new.scale ?? .vn3, codeHash: SHA256.hex(code), expiresAt: expires)
+            }
+            server.logger.debug("board created", metadata: ["board": "\(board.id)", "unit": "\(board.unit)"])
+            return try Response.json(NewBoardReply(board: board, enrollmentCode: code, expiresAt: expires.rfc3339), status: .created)
+        }
+        router.get("/v1/boards") { request, _ in
+            let account = try await server.auth.account(request, Set(Role.allCases))
+            let units = try await server.auth.scope(account, unit: request.uri.queryParameters.get("unit"))
+            return try Response.json(["boards": try await server.store.boards(units: units.map(\.code))])
+        }
+        router.post("/v1/boards/{id}/revoke") { request, context in
+            let account = try await server.auth.account(request, [.admin, .technician])
+            let id = try context.parameters.require("id")
+            guard let board = try await server.store.board(id: id) else { throw APIError.notFound("board \(id)") }
+            _ = try await server.auth.scope(account, unit: board.unit)
+            try await mapped { try await server.store.revokeBoard(id: id) }
+            return try Response.json(try await server.store.board(id: id))
+        }
+        router.post("/v1/boards/enroll") { request, context in
+            let enroll = try await request.decodeJSON(EnrollRequest.self, context: context, limit: 4096)
+            let code = enroll.code.uppercased().trimmingCharacters(in: .whitespaces)
+            let token = Secret.token(prefix: "hlb_")
+            let board: BoardInfo
+            do {
+                board = try await server.store.enroll(codeHash: SHA256.hex(code), tokenHash: SHA256.hex(token), now: server.now())
+            } catch StoreError.notFound {
+                throw APIError(.unauthorized, "invalidCode", "unknown or already used enrollment code")
+            } catch StoreError.invalid(let why) {
+                throw APIError(.unauthorized, "invalidCode", why)
+            }
+            server.logger.debug("board enrolled", metadata: ["board": "\(board.id)"])
+            return try Response.json(
+                EnrollReply(
+                    boardId: board.id, token: token, unit: board.unit, counter: board.counter, scale: board.scale,
+                    timeZone: board.timeZone))
+        }
+    }
+}
+
+/// `POST /v1/ingest`: a board's batch, stored exactly once in effect.
+struct IngestController {
+    let server: ServerContext
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.post("/v1/ingest") { request, context in
+            let started = ContinuousClock.now
+            let board: BoardInfo
+            do { board = try await server.auth.board(request) } catch {
+                server.metrics.rejects(.unauthorized)
+                throw error
+            }
+            let batch: IngestBatch
+            do { batch = try await request.decodeJSON(IngestBatch.self, context: context, limit: 4 << 20) } catch {
+                server.metrics.rejects(.invalid)
+                throw error
+            }
+            guard Text.nfc(batch.boardId) == board.id else {
+                server.metrics.rejects(.forbidden)
+                throw APIError.forbidden("this token belongs to board \(board.id), not \(batch.boardId)")
+            }
+            let events: [CheckedEvent]
+            do { events = try batch.checked(scale: board.scale) } catch let error as BatchProblem {
+                server.metrics.rejects(.invalid)
+                var extra: [String: JSONValue] = [:]
+                if let seq = error.seq { extra["seq"] = .int(seq) }
+                throw APIError(.unprocessableContent, "invalidBatch", error.description, extra: extra)
+            }
+            let outcome = try await mapped {
+                try await server.store.ingest(board: board, batch: batch, events: events, receivedAt: server.now())
+            }
+            switch outcome {
+            case .gap(let acknowledged, let expected):
+                server.metrics.rejects(.gap)
+                return try Response.json(
+                    IngestReply(
+                        acknowledgedSeq: acknowledged, expectedSeq: expected, error: "gap",
+                        message: "batch starts at seq \(batch.fromSeq); expected \(expected)"),
+                    status: .conflict)
+            case .stored(let acknowledged, let newEvents, let mismatches):
+                server.metrics.stored(board: board.id, events: newEvents, duration: ContinuousClock.now - started)
+                if mismatches > 0 {
+                    server.logger.warning("board counts disagree with the server's", metadata: ["board": "\(board.id)", "days": "\(mismatches)"])
+                }
+                return try Response.json(IngestReply(acknowledgedSeq: acknowledged))
+            }
+        }
+    }
+}
+
+/// Reports, dossier look-up, alerts.
+struct ReportsController {
+    let server: ServerContext
+    let reports: SatisfactionReport
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.get("/v1/reports/satisfaction") { request, _ in
+            let account = try await server.auth.account(request, [.admin, .manager])
+            let query = request.uri.queryParameters
+            let units = try await server.auth.scope(account, unit: query.get("unit") ?? account.unit)
+            guard let root = units.first(where: { unit in !units.contains { $0.code == unit.parent } }) else {
+                throw APIError.notFound("unit")
+            }
+            let byText = query.get("by") ?? "unit"
+            guard let by = ReportDimension(rawValue: byText) else {
+                throw APIError.badRequest("by must be one of \(ReportDimension.allCases.map(\.rawValue).joined(separator: "|")), not \(byText)")
+            }
+            let today = reports.zones.localDay(root.timeZone, atSecond: floorDiv(server.now().microseconds, 1_000_000))
+            let toDay = try query.get("to").map { text in
+                guard let day = SatisfactionReport.parseDay(text) else { throw APIError.badRequest("to must be a date YYYY-MM-DD, not \(text)") }
+                return day
+            } ?? today
+            let fromDay = try query.get("from").map { text in
+                guard let day = SatisfactionReport.parseDay(text) else { throw APIError.badRequest("from must be a date YYYY-MM-DD, not \(text)") }
+                return day
+            } ?? (toDay - 29)
+            guard fromDay <= toDay else { throw APIError.badRequest("from is after to") }
+            guard toDay - fromDay <= 3700 else { throw APIError.badRequest("at most ten years per report") }
+            let format = query.get("format") ?? "json"
+            let rows = try await reports.rows(units: units, fromDay: fromDay, toDay: toDay, by: by)
+            switch format {
+            case "json":
+                return try Response.json(Report(rows: rows))
+            case "csv":
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "text/csv; charset=utf-8",
+                        .contentDisposition: "attachment; filename=\"satisfaction-\(root.code)-\(by.rawValue).csv\"",
+                    ],
+                    body: .init(byteBuffer: .init(string: CSV.report(rows))))
+            default:
+                throw APIError.badRequest("format must be json or csv, not \(format)")
+            }
+        }
+        router.get("/v1/dossiers/{code}") { request, context in
+            let account = try await server.auth.account(request, [.admin, .manager])
+            let raw = try context.parameters.require("code")
+            let code = raw.removingPercentEncoding ?? raw
+            let dossier: DossierCode
+            do { dossier = try DossierCode(code) } catch let error as CodeError { throw APIError.badRequest(error.description) }
+            let visible = Set(try await server.auth.scope(account, unit: nil).map(\.code))
+            let events = try await server.store.events(dossier: dossier.value).filter { visible.contains($0.unit) }
+            guard !events.isEmpty else { throw APIError.notFound("dossier \(dossier.value)") }
+            return try Response.json(DossierReply(dossier: dossier.value, events: events))
+        }
+        router.get("/v1/alerts") { request, _ in
+            let account = try await server.auth.account(request, Set(Role.allCases))
+            let units = try await server.auth.scope(account, unit: request.uri.queryParameters.get("unit"))
+            return try Response.json(["alerts": try await server.store.alerts(units: units.map(\.code))])
+        }
+    }
+}
+
+/// A dossier's story: the sessions it was served in, their outcome and its rating.
+struct DossierReply: Encodable {
+    var dossier: String
+    /// `rated`, `unrated`, or `open` (no session outcome received yet).
+    var outcome: String
+    var level: Int?
+    var ratedAt: String?
+    var clerk: String?
+    var unit: String?
+    var counter: String?
+    var events: [StoredEvent]
+
+    init(dossier: String, events: [StoredEvent]) {
+        self.dossier = dossier
+        self.events = events
+        let rating = events.last { $0.event.kind == .rating }
+        let session = events.last { $0.event.kind == .session }
+        outcome = rating != nil ? "rated" : session?.event.outcome?.rawValue ?? "open"
+        level = rating?.event.level
+        ratedAt = rating?.event.at
+        clerk = (rating ?? session ?? events.last)?.event.clerk
+        unit = events.last?.unit
+        counter = events.last?.counter
+    }
+}

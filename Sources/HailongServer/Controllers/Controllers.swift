@@ -1,0 +1,226 @@
+import Foundation
+import HailongDomain
+import Hummingbird
+import HummingbirdBcrypt
+import Logging
+import NIOCore
+
+/// What every controller shares.
+struct ServerContext: Sendable {
+    let store: any HailongStore
+    let auth: Authenticator
+    let metrics: ServerMetrics
+    let now: @Sendable () -> WallTime
+    let config: ServerConfig
+    let logger: Logger
+}
+
+/// Maps store errors to their HTTP form; everything else propagates (500).
+func mapped<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let error as StoreError { throw error.api }
+}
+
+// MARK: - Accounts
+
+struct AccountsController {
+    let server: ServerContext
+
+    struct Login: Decodable { var username: String; var password: String }
+    struct LoginReply: Encodable { var token: String; var username: String; var role: Role; var unit: String? }
+    struct NewAccount: Decodable { var username: String; var password: String; var role: Role; var unit: String? }
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.post("/v1/login") { request, context in
+            let login = try await request.decodeJSON(Login.self, context: context)
+            guard login.password.utf8.count <= 72,
+                let (account, hash) = try await server.store.account(username: login.username),
+                Bcrypt.verify(login.password, hash: hash)
+            else { throw APIError.unauthorized("wrong username or password") }
+            let token = Secret.token(prefix: "hla_")
+            try await server.store.addAPIToken(hash: SHA256.hex(token), accountId: account.id, now: server.now())
+            return try Response.json(LoginReply(token: token, username: account.username, role: account.role, unit: account.unit), status: .created)
+        }
+        router.post("/v1/accounts") { request, context in
+            _ = try await server.auth.account(request, [.admin])
+            let new = try await request.decodeJSON(NewAccount.self, context: context)
+            guard (8...72).contains(new.password.utf8.count) else { throw APIError.badRequest("password must be 8–72 bytes") }
+            if new.role == .manager, new.unit == nil { throw APIError.badRequest("a manager needs a unit") }
+            let hash = Bcrypt.hash(new.password, cost: server.config.bcryptCost)
+            let account = try await mapped {
+                try await server.store.createAccount(username: new.username, passwordHash: hash, role: new.role, unit: new.unit)
+            }
+            return try Response.json(account, status: .created)
+        }
+        router.get("/v1/me") { request, _ in
+            try Response.json(try await server.auth.account(request, Set(Role.allCases)))
+        }
+    }
+}
+
+// MARK: - Organisation
+
+struct OrganisationController {
+    let server: ServerContext
+
+    struct NewCounter: Decodable { var unit: String; var name: String }
+    struct ImportReply: Encodable { var imported: Int }
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.get("/v1/units") { request, _ in
+            let account = try await server.auth.account(request, Set(Role.allCases))
+            let units = try await server.auth.scope(account, unit: request.uri.queryParameters.get("unit"))
+            return try Response.json(["units": units])
+        }
+        router.post("/v1/units") { request, context in
+            _ = try await server.auth.account(request, [.admin])
+            let new = try await request.decodeJSON(NewUnit.self, context: context)
+            return try Response.json(try await mapped { try await server.store.createUnit(new) }, status: .created)
+        }
+        router.get("/v1/counters") { request, _ in
+            let account = try await server.auth.account(request, Set(Role.allCases))
+            let units = try await server.auth.scope(account, unit: request.uri.queryParameters.get("unit"))
+            return try Response.json(["counters": try await server.store.counters(units: units.map(\.code))])
+        }
+        router.post("/v1/counters") { request, context in
+            _ = try await server.auth.account(request, [.admin])
+            let new = try await request.decodeJSON(NewCounter.self, context: context)
+            return try Response.json(try await mapped { try await server.store.createCounter(unit: new.unit, name: new.name) }, status: .created)
+        }
+        router.get("/v1/clerks") { request, _ in
+            let account = try await server.auth.account(request, [.admin, .manager])
+            let units = try await server.auth.scope(account, unit: request.uri.queryParameters.get("unit"))
+            return try Response.json(["clerks": try await server.store.clerks(units: units.map(\.code))])
+        }
+        router.post("/v1/clerks") { request, context in
+            let account = try await server.auth.account(request, [.admin, .manager])
+            let clerk = try await request.decodeJSON(Clerk.self, context: context)
+            let checked = try ClerkImport.check(code: clerk.code, name: clerk.name, unit: clerk.unit)
+            _ = try await server.auth.scope(account, unit: checked.unit)
+            try await mapped { try await server.store.upsertClerks([checked]) }
+            return try Response.json(checked, status: .created)
+        }
+        // CSV import: `code,name,unit` with a header line; all rows or none.
+        router.post("/v1/clerks/import") { request, _ in
+            let account = try await server.auth.account(request, [.admin, .manager])
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: 4 << 20) } catch {
+                throw APIError(.contentTooLarge, "tooLarge", "CSV larger than 4 MiB")
+            }
+            let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
+            let defaultUnit = request.uri.queryParameters.get("unit")
+            var (clerks, problems) = ClerkImport.parse(text, defaultUnit: defaultUnit)
+            let known = Set(try await server.auth.scope(account, unit: nil).map(\.code))
+            for (line, clerk) in clerks where !known.contains(clerk.unit) {
+                problems.append((line, "unit \(clerk.unit) is unknown or outside your unit"))
+            }
+            guard problems.isEmpty else {
+                throw APIError(
+                    .unprocessableContent, "invalidRows", "\(problems.count) bad row(s); nothing imported",
+                    extra: [
+                        "problems": .array(
+                            problems.sorted { $0.0 < $1.0 }.map { .object(["line": .int(Int64($0.0)), "message": .string($0.1)]) })
+                    ])
+            }
+            try await mapped { try await server.store.upsertClerks(clerks.map(\.1)) }
+            return try Response.json(ImportReply(imported: clerks.count))
+        }
+    }
+}
+
+/// Clerk rows from CSV: checked, NFC, every bad row reported by its line number.
+enum ClerkImport {
+    static func check(code: String, name: String, unit: String) throws -> Clerk {
+        do {
+            return Clerk(
+                code: try Validate.code(code, field: "code"), name: try Validate.name(name, field: "name"),
+                unit: try Validate.code(unit, field: "unit"))
+        } catch let error as StoreError { throw APIError(.unprocessableContent, "invalid", error.description) }
+    }
+
+    static func parse(_ text: String, defaultUnit: String?) -> ([(Int, Clerk)], [(Int, String)]) {
+        var text = text
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let records = parseCSV(text)
+        guard let header = records.first else { return ([], [(1, "empty file: expected a header code,name,unit")]) }
+        let columns = header.fields.map { Text.nfc($0).trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let codeIndex = columns.firstIndex(of: "code"), let nameIndex = columns.firstIndex(of: "name") else {
+            return ([], [(header.line, "header must name the columns code and name (and unit)")])
+        }
+        let unitIndex = columns.firstIndex(of: "unit")
+        if unitIndex == nil, defaultUnit == nil { return ([], [(header.line, "no unit column and no ?unit= given")]) }
+        var clerks: [(Int, Clerk)] = []
+        var problems: [(Int, String)] = []
+        var seen: [String: Int] = [:]
+        for record in records.dropFirst() {
+            if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            guard record.fields.count == columns.count else {
+                problems.append((record.line, "expected \(columns.count) fields, found \(record.fields.count)"))
+                continue
+            }
+            let unit = unitIndex.map { record.fields[$0] } ?? defaultUnit ?? ""
+            do {
+                let clerk = try check(code: record.fields[codeIndex], name: record.fields[nameIndex], unit: unit)
+                if let first = seen[clerk.code] {
+                    problems.append((record.line, "clerk code \(clerk.code) repeats line \(first)"))
+                    continue
+                }
+                seen[clerk.code] = record.line
+                clerks.append((record.line, clerk))
+            } catch let error as APIError {
+                problems.append((record.line, error.message))
+            } catch {
+                problems.append((record.line, "\(error)"))
+            }
+        }
+        return (clerks, problems)
+    }
+
+    struct Record { var line: Int; var fields: [String] }
+
+    /// RFC 4180: quoted fields may hold commas, quotes ("") and line breaks.
+    static func parseCSV(_ text: String) -> [Record] {
+        var records: [Record] = []
+        var fields: [String] = []
+        var field = ""
+        var quoted = false
+        var line = 1
+        var recordLine = 1
+        var iterator = Array(text.unicodeScalars).makeIterator()
+        var pending: Unicode.Scalar? = nil
+        func next() -> Unicode.Scalar? {
+            if let p = pending { pending = nil; return p }
+            return iterator.next()
+        }
+        while let c = next() {
+            if quoted {
+                if c == "\"" {
+                    if let n = next() {
+                        if n == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = n }
+                    } else { quoted = false }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where field.isEmpty: quoted = true
+            case ",": fields.append(field); field = ""
+            case "\r": break
+            case "\n":
+                fields.append(field)
+                records.append(Record(line: recordLine, fields: fields))
+                fields = []
+                field = ""
+                line += 1
+                recordLine = line
+            default: field.unicodeScalars.append(c)
+            }
+        }
+        if !field.isEmpty || !fields.isEmpty {
+            fields.append(field)
+            records.append(Record(line: recordLine, fields: fields))
+        }
+        return records
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+public import HailongDomain
+
+/// What a report groups by (`by=`).
+public enum ReportDimension: String, Sendable, CaseIterable {
+    case unit, counter, clerk, hour, day, week, month
+}
+
+/// Builds satisfaction reports from rollups (never raw events). Dates are local calendar days:
+/// `from=2026-11-01&to=2026-11-30` is November as each unit of the subtree lives it, in its own
+/// time zone; days and hours are bucketed likewise.
+struct SatisfactionReport: Sendable {
+    let store: any HailongStore
+    let zones: ZoneOffsets
+    let minimumN: Int64
+
+    private struct Tally {
+        var levels: [Int: Int64] = [:]
+        var satisfied: Int64 = 0
+        var rated: Int64 = 0
+        var unrated: Int64 = 0
+    }
+
+    /// - Parameters:
+    ///   - units: the subtree (the requested unit first or anywhere; all are included).
+    ///   - fromDay, toDay: inclusive local day numbers.
+    func rows(units: [Unit], fromDay: Int64, toDay: Int64, by dimension: ReportDimension) async throws -> [ReportRow] {
+        let unitIds = units.map(\.id)
+        let unitById = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var tallies: [String: Tally] = [:]
+        func add(_ count: RollupCount, key: String) {
+            var tally = tallies[key] ?? Tally()
+            if count.level == 0 {
+                tally.rated += count.rated
+                tally.unrated += count.unrated
+            } else {
+                tally.levels[count.level, default: 0] += count.ratings
+                if count.scale.isSatisfied(count.level) { tally.satisfied += count.ratings }
+            }
+            tallies[key] = tally
+        }
+        switch dimension {
+        case .unit, .counter, .clerk:
+            let group: RollupGroup = dimension == .unit ? .unit : dimension == .counter ? .counter : .clerk
+            for (grain, from, to) in Self.segments(fromDay: fromDay, toDay: toDay) {
+                for count in try await store.rollupCounts(unitIds: unitIds, grain: grain, from: from, to: to, groupBy: group) {
+                    add(count, key: dimension == .unit ? (unitById[count.unitId]?.code ?? "") : count.group)
+                }
+            }
+        case .day, .week, .month:
+            for count in try await store.rollupCounts(unitIds: unitIds, grain: .day, from: fromDay, to: toDay, groupBy: .bucket) {
+                guard let day = Int64(count.group) else { continue }
+                add(count, key: dimension == .day ? Self.dayKey(day) : dimension == .week ? Self.weekKey(day) : Self.monthKey(day))
+            }
+        case .hour:
+            var bounds: [Int64: (Int64, Int64)] = [:]
+            for unit in units {
+                bounds[unit.id] = (
+                    zones.startOfLocalDay(unit.timeZone, day: fromDay) / 3600,
+                    zones.startOfLocalDay(unit.timeZone, day: toDay + 1) / 3600 - 1
+                )
+            }
+            let low = bounds.values.map(\.0).min() ?? 0
+            let high = bounds.values.map(\.1).max() ?? -1
+            for count in try await store.rollupCounts(unitIds: unitIds, grain: .hour, from: low, to: high, groupBy: .bucket) {
+                guard let hour = Int64(count.group), let unit = unitById[count.unitId], let (first, last) = bounds[unit.id],
+                    (first...last).contains(hour)
+                else { continue }
+                let local = hour * 3600 + zones.offset(unit.timeZone, atSecond: hour * 3600)
+                add(count, key: Self.dayKey(floorDiv(local, 86_400)) + "T" + Self.pad(floorDiv(local, 3600) - floorDiv(local, 86_400) * 24, 2))
+            }
+        }
+        let labels = try await labels(for: dimension, keys: Array(tallies.keys), units: units)
+        var rows = tallies.map { key, tally in
+            ReportRow(
+                key: key, label: labels[key] ?? key, levels: tally.levels, satisfied: tally.satisfied, rated: tally.rated,
+                unrated: tally.unrated, minimumN: minimumN)
+        }
+        switch dimension {
+        case .hour, .day, .week, .month:
+            rows.sort { $0.key < $1.key }
+        case .unit, .counter, .clerk:
+            // Ranked by the interval's lower bound (a small sample cannot top the table);
+            // insufficient rows are shown after, unranked, by key.
+            rows.sort { a, b in
+                if a.insufficient != b.insufficient { return !a.insufficient }
+                if !a.insufficient, a.wilsonLow != b.wilsonLow { return (a.wilsonLow ?? 0) > (b.wilsonLow ?? 0) }
+                return a.key < b.key
+            }
+        }
+        return rows
+    }
+
+    private func labels(for dimension: ReportDimension, keys: [String], units: [Unit]) async throws -> [String: String] {
+        switch dimension {
+        case .unit:
+            return Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        case .counter:
+            let counters = try await store.counters(units: units.map(\.code))
+            let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+            return Dictionary(
+                counters.map { (String($0.id), "\(names[$0.unit] ?? $0.unit) — \($0.name)") }, uniquingKeysWith: { a, _ in a })
+        case .clerk:
+            var labels = Dictionary(try await store.clerks(units: units.map(\.code)).map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+            labels[""] = "(không có cán bộ / no clerk)"
+            return labels
+        case .hour, .day, .week, .month:
+            return [:]
+        }
+    }
+
+    /// Splits a day range into whole local months (month rollup) and the days around them
+    /// (day rollup), so a year reads ~12 buckets per series instead of ~365.
+    static func segments(fromDay: Int64, toDay: Int64) -> [(RollupGrain, Int64, Int64)] {
+        var segments: [(RollupGrain, Int64, Int64)] = []
+        var day = fromDay
+        var months: (Int64, Int64)?
+        while day <= toDay {
+            let (year, month, dayOfMonth) = CivilDate.fromDays(day)
+            let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
+            if dayOfMonth == 1, monthEnd <= toDay {
+                let number = year * 12 + month - 1
+                months = (months?.0 ?? number, number)
+                day = monthEnd + 1
+            } else {
+                let end = min(monthEnd, toDay)
+                segments.append((.day, day, end))
+                day = end + 1
+            }
+        }
+        if let months { segments.append((.month, months.0, months.1)) }
+        return segments
+    }
+
+    static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    static func dayKey(_ day: Int64) -> String {
+        let (y, m, d) = CivilDate.fromDays(day)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    static func monthKey(_ day: Int64) -> String {
+        let (y, m, _) = CivilDate.fromDays(day)
+        return "\(pad(y, 4))-\(pad(m, 2))"
+    }
+
+    /// ISO 8601 week: weeks start on Monday; week 1 holds the year's first Thursday.
+    static func weekKey(_ day: Int64) -> String {
+        let weekday = ((day + 3) % 7 + 7) % 7  // Monday 0 (1970-01-01 was a Thursday)
+        let thursday = day - weekday + 3
+        let (year, _, _) = CivilDate.fromDays(thursday)
+        let week = (thursday - CivilDate.toDays(year: year, month: 1, day: 1)) / 7 + 1
+        return "\(pad(year, 4))-W\(pad(week, 2))"
+    }
+
+    /// Parses `YYYY-MM-DD` into a day number.
+    static func parseDay(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
+            (1...12).contains(m), d >= 1, d <= CivilDate.daysIn(month: m, year: y)
+        else { return nil }
+        return CivilDate.toDays(year: y, month: m, day: d)
+    }
+}
+
+/// CSV for spreadsheets: UTF-8 with a BOM (so Excel reads Vietnamese), CRLF line ends,
+/// RFC 4180 quoting.
+enum CSV {
+    static let bom = "\u{FEFF}"
+
+    static func field(_ text: String) -> String {
+        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return text
+    }
+
+    static func number(_ value: Double?) -> String {
+        guard let value else { return "" }
+        return String(format: "%.4f", value)
+    }
+
+    static func report(_ rows: [ReportRow]) -> String {
+        let levels = Set(rows.flatMap { $0.levels.keys.compactMap { Int($0) } }).sorted(by: >)
+        var lines = [
+            (["key", "label"] + levels.map { "level_\($0)" }
+                + ["total", "satisfied", "rate", "wilson_low", "wilson_high", "response_rate", "insufficient"]).joined(separator: ",")
+        ]
+        for row in rows {
+            var fields = [field(row.key), field(row.label)]
+            fields += levels.map { String(row.levels[String($0)] ?? 0) }
+            fields += [
+                String(row.total), String(row.satisfied), number(row.rate), number(row.wilsonLow), number(row.wilsonHigh),
+                number(row.responseRate), row.insufficient ? "true" : "false",
+            ]
+            lines.append(fields.joined(separator: ","))
+        }
+        return bom + lines.joined(separator: "\r\n") + "\r\n"
+    }
+}

@@ -1,0 +1,117 @@
+public import Foundation
+import Yams
+
+/// `/etc/hailong/server.yaml` (DESIGN §8). Every key has a default; an unknown or misspelt key
+/// is an error naming the file and the key.
+///
+/// ```yaml
+/// listen: "0.0.0.0:8730"
+/// storage: {driver: sqlite, path: /var/lib/hailong/server.db, url: ""}
+/// reports: {min_n: 20}
+/// ```
+public struct ServerConfig: Sendable, Equatable {
+    public enum Driver: String, Sendable, Equatable { case sqlite, postgres, memory }
+
+    public var host: String = "0.0.0.0"
+    public var port: Int = 8730
+    public var driver: Driver = .sqlite
+    /// SQLite file; `:memory:` for a throwaway database.
+    public var path: String = "/var/lib/hailong/server.db"
+    public var url: String = ""
+    public var minN: Int64 = 20
+    /// bcrypt cost for new password hashes (not a config key: tests lower it).
+    public var bcryptCost: UInt8 = 12
+
+    public init() {}
+
+    public static let defaultPath = "/etc/hailong/server.yaml"
+
+    /// Reads and checks a config file.
+    public static func load(path: String) throws(ConfigError) -> ServerConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, key: nil, message: "cannot read the file")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses config text; `file` only names the source in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> ServerConfig {
+        var config = ServerConfig()
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ConfigError(file: file, key: nil, message: "not valid YAML: \(error)")
+        }
+        guard let node else { return config }
+        guard let root = node.mapping else { throw ConfigError(file: file, key: nil, message: "the top level must be a mapping") }
+        for (keyNode, value) in root {
+            let key = keyNode.string ?? "?"
+            switch key {
+            case "listen":
+                let text = try scalar(value, key, file)
+                guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                    (1...65535).contains(port)
+                else { throw ConfigError(file: file, key: key, message: "expected HOST:PORT, got \"\(text)\"") }
+                config.host = String(text[..<colon])
+                config.port = port
+            case "storage":
+                for (subKey, subValue) in try mapping(value, key, file) {
+                    let name = "storage.\(subKey.string ?? "?")"
+                    switch subKey.string {
+                    case "driver":
+                        let text = try scalar(subValue, name, file)
+                        guard let driver = Driver(rawValue: text) else {
+                            throw ConfigError(file: file, key: name, message: "expected sqlite or postgres, got \"\(text)\"")
+                        }
+                        config.driver = driver
+                    case "path": config.path = try scalar(subValue, name, file)
+                    case "url": config.url = try scalar(subValue, name, file)
+                    default: throw ConfigError(file: file, key: name, message: "unknown key")
+                    }
+                }
+            case "reports":
+                for (subKey, subValue) in try mapping(value, key, file) {
+                    let name = "reports.\(subKey.string ?? "?")"
+                    switch subKey.string {
+                    case "min_n":
+                        guard let n = Int64(try scalar(subValue, name, file)), n >= 0 else {
+                            throw ConfigError(file: file, key: name, message: "expected a whole number ≥ 0")
+                        }
+                        config.minN = n
+                    default: throw ConfigError(file: file, key: name, message: "unknown key")
+                    }
+                }
+            default:
+                throw ConfigError(file: file, key: key, message: "unknown key")
+            }
+        }
+        if config.driver == .postgres {
+            throw ConfigError(file: file, key: "storage.driver", message: "postgres is not available in this build yet; use sqlite")
+        }
+        return config
+    }
+
+    private static func scalar(_ node: Node, _ key: String, _ file: String) throws(ConfigError) -> String {
+        guard let text = node.scalar?.string else { throw ConfigError(file: file, key: key, message: "expected a single value") }
+        return text
+    }
+
+    private static func mapping(_ node: Node, _ key: String, _ file: String) throws(ConfigError) -> Node.Mapping {
+        guard let mapping = node.mapping else { throw ConfigError(file: file, key: key, message: "expected a mapping") }
+        return mapping
+    }
+}
+
+/// A config problem, naming the file and the key.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var key: String?
+    public var message: String
+
+    public init(file: String, key: String?, message: String) {
+        self.file = file
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { key.map { "\(file): \($0): \(message)" } ?? "\(file): \(message)" }
+}

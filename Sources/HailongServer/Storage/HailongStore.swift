@@ -1,0 +1,49 @@
+public import HailongDomain
+
+/// Everything the server keeps, behind one interface: handlers speak only to this protocol, so
+/// a PostgreSQL implementation can follow without touching them (`SQLiteStore` is the embedded
+/// default). Every method that must keep an invariant is one transaction in the implementation.
+///
+/// Implementations must serialise `ingest` per board (SQLite: the single writer; PostgreSQL:
+/// `SELECT … FOR UPDATE` on the board row), so that `lastSeq` moves only forward, by whole batches.
+public protocol HailongStore: Sendable {
+    // MARK: Organisation
+    func createUnit(_ unit: NewUnit) async throws -> Unit
+    func units() async throws -> [Unit]
+    func unit(code: String) async throws -> Unit?
+    /// The unit and every unit below it.
+    func subtree(of code: String) async throws -> [Unit]
+    func createCounter(unit: String, name: String) async throws -> CounterInfo
+    func counters(units: [String]) async throws -> [CounterInfo]
+    /// Adds or updates clerks, all or none.
+    func upsertClerks(_ clerks: [Clerk]) async throws
+    func clerks(units: [String]) async throws -> [Clerk]
+
+    // MARK: Boards
+    /// Creates a board for a counter with a one-time enrollment code (only its hash is kept).
+    func createBoard(unit: String, counterId: Int64, scale: Scale, codeHash: String, expiresAt: WallTime) async throws -> BoardInfo
+    /// Exchanges a valid, unused, unexpired code for a token (stored as `tokenHash`).
+    func enroll(codeHash: String, tokenHash: String, now: WallTime) async throws -> BoardInfo
+    func board(tokenHash: String) async throws -> BoardInfo?
+    func board(id: String) async throws -> BoardInfo?
+    func revokeBoard(id: String) async throws
+    func boards(units: [String]) async throws -> [BoardInfo]
+
+    // MARK: Ingest
+    /// Stores the new events of a checked batch and updates the rollups in one transaction.
+    func ingest(
+        board: BoardInfo, batch: IngestBatch, events: [CheckedEvent], receivedAt: WallTime
+    ) async throws -> IngestOutcome
+
+    // MARK: Reads
+    func rollupCounts(unitIds: [Int64], grain: RollupGrain, from: Int64, to: Int64, groupBy: RollupGroup) async throws -> [RollupCount]
+    func events(dossier: String) async throws -> [StoredEvent]
+    func alerts(units: [String]) async throws -> [Alert]
+
+    // MARK: Accounts
+    func createAccount(username: String, passwordHash: String, role: Role, unit: String?) async throws -> Account
+    /// The account and its password hash.
+    func account(username: String) async throws -> (Account, String)?
+    func addAPIToken(hash: String, accountId: Int64, now: WallTime) async throws
+    func account(tokenHash: String) async throws -> Account?
+}

@@ -1,0 +1,182 @@
+import GRDB
+public import HailongDomain
+
+extension SQLiteStore {
+    private struct RollupKey: Hashable {
+        var bucket: Int64
+        var clerk: String
+        var level: Int
+    }
+
+    private struct RollupDelta {
+        var ratings: Int64 = 0
+        var rated: Int64 = 0
+        var unrated: Int64 = 0
+    }
+
+    /// One transaction: refuse a gap, skip what is stored already, insert the new events, add
+    /// them to the hour/day/month rollups and the per-day check counts, record the status
+    /// snapshot, then compare the board's cumulative counts with ours (mismatch → alert).
+    public func ingest(board: BoardInfo, batch: IngestBatch, events: [CheckedEvent], receivedAt: WallTime) async throws -> IngestOutcome {
+        let zone = board.timeZone
+        // Time-zone work is done before the write transaction, for every event, so the writer is
+        // held only for SQL.
+        struct Prepared {
+            var event: CheckedEvent
+            var filed: WallTime
+            var hour: Int64
+            var day: Int64
+            var month: Int64
+            var utcDay: String
+        }
+        let prepared = events.map { event -> Prepared in
+            let filed = event.clockSynced ? event.at : receivedAt
+            let second = floorDiv(filed.microseconds, 1_000_000)
+            let day = zones.localDay(zone, atSecond: second)
+            return Prepared(
+                event: event, filed: filed, hour: floorDiv(second, 3600), day: day, month: monthNumber(ofDay: day),
+                utcDay: DailyCount.day(of: event.at))
+        }
+        return try await writer.write { db in
+            guard let lastSeq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM boards WHERE id = ?", arguments: [board.id]) else {
+                throw StoreError.notFound("board \(board.id)")
+            }
+            if batch.fromSeq > lastSeq + 1 {
+                return .gap(acknowledgedSeq: lastSeq, expectedSeq: lastSeq + 1)
+            }
+            let fresh = prepared.filter { $0.event.seq > lastSeq }
+            let newLast = max(lastSeq, batch.toSeq)
+            if !fresh.isEmpty {
+                try Self.store(db, board: board, fresh: fresh.map { ($0.event, $0.filed) }, receivedAt: receivedAt)
+                var hours: [RollupKey: RollupDelta] = [:]
+                var days: [RollupKey: RollupDelta] = [:]
+                var months: [RollupKey: RollupDelta] = [:]
+                var daily: [DailyCount: Int64] = [:]
+                for item in fresh {
+                    let event = item.event
+                    let clerk = event.clerk?.value ?? ""
+                    var delta = RollupDelta()
+                    let level: Int
+                    switch event.kind {
+                    case .rating:
+                        guard let rated = event.level else { continue }
+                        level = rated
+                        delta.ratings = 1
+                        daily[DailyCount(day: item.utcDay, clerk: clerk, level: rated, count: 0), default: 0] += 1
+                    case .session:
+                        level = 0
+                        if event.outcome == .rated { delta.rated = 1 } else { delta.unrated = 1 }
+                    default:
+                        continue
+                    }
+                    for (bucket, table) in [(item.hour, 0), (item.day, 1), (item.month, 2)] {
+                        let key = RollupKey(bucket: bucket, clerk: clerk, level: level)
+                        func add(_ d: inout RollupDelta) {
+                            d.ratings += delta.ratings
+                            d.rated += delta.rated
+                            d.unrated += delta.unrated
+                        }
+                        switch table {
+                        case 0: add(&hours[key, default: RollupDelta()])
+                        case 1: add(&days[key, default: RollupDelta()])
+                        default: add(&months[key, default: RollupDelta()])
+                        }
+                    }
+                }
+                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_month", months)] {
+                    let statement = try db.cachedStatement(
+                        sql: """
+                            INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level, ratings, rated, unrated)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(bucket, counter_id, clerk, scale, level) DO UPDATE SET
+                                ratings = ratings + excluded.ratings, rated = rated + excluded.rated,
+                                unrated = unrated + excluded.unrated
+                            """)
+                    for (key, delta) in deltas {
+                        try statement.execute(arguments: [
+                            key.bucket, board.unitId, board.counterId, key.clerk, board.scale.rawValue, key.level,
+                            delta.ratings, delta.rated, delta.unrated,
+                        ])
+                    }
+                }
+                let dailyStatement = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO board_daily(board_id, day, clerk, level, count) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(board_id, day, clerk, level) DO UPDATE SET count = count + excluded.count
+                        """)
+                for (key, count) in daily {
+                    try dailyStatement.execute(arguments: [board.id, key.day, key.clerk ?? "", key.level, count])
+                }
+            }
+            try db.execute(
+                sql: """
+                    UPDATE boards SET last_seq = ?, last_seen_us = ?, version = ?, backlog = ?, faults = ?,
+                        clock_synced = ?, uptime_s = ? WHERE id = ?
+                    """,
+                arguments: [
+                    newLast, receivedAt.microseconds, Text.nfc(batch.status.version), batch.status.backlog,
+                    batch.status.faults.map(Text.nfc).joined(separator: "\n"), batch.status.clockSynced, batch.status.uptimeS,
+                    board.id,
+                ])
+            // The board's counts describe its log up to toSeq: comparable only when ours do too.
+            var mismatches = 0
+            if batch.toSeq == newLast, !batch.aggregates.isEmpty {
+                mismatches = try Self.compare(db, board: board, aggregates: batch.aggregates, now: receivedAt)
+            }
+            return .stored(acknowledgedSeq: newLast, newEvents: fresh.count, mismatches: mismatches)
+        }
+    }
+
+    private static func store(_ db: Database, board: BoardInfo, fresh: [(CheckedEvent, WallTime)], receivedAt: WallTime) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
+                    outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for (event, filed) in fresh {
+            try statement.execute(arguments: [
+                board.id, event.seq, event.kind.rawValue, event.at.microseconds, filed.microseconds, !event.clockSynced,
+                event.level, event.binding?.rawValue, event.dossier?.value, event.clerk?.value, event.outcome?.rawValue,
+                event.reason?.rawValue, event.monotonicNs, event.bootId, event.clockSynced, receivedAt.microseconds,
+            ])
+        }
+    }
+
+    /// Compares the board's cumulative counts with the server's for the days the board listed;
+    /// each disagreeing day raises (or refreshes) one `countMismatch` alert. Returns how many.
+    private static func compare(_ db: Database, board: BoardInfo, aggregates: [DailyCount], now: WallTime) throws -> Int {
+        var theirs: [String: [String: Int64]] = [:]
+        for count in aggregates {
+            theirs[count.day, default: [:]]["\(Text.nfc(count.clerk ?? ""))\u{1F}\(count.level)", default: 0] += count.count
+        }
+        var mismatches = 0
+        for (day, boardCounts) in theirs.sorted(by: { $0.key < $1.key }) {
+            var ours: [String: Int64] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT clerk, level, count FROM board_daily WHERE board_id = ? AND day = ?", arguments: [board.id, day])
+            {
+                let clerk: String = row[0]
+                let level: Int = row[1]
+                ours["\(clerk)\u{1F}\(level)"] = row[2]
+            }
+            let keys = Set(ours.keys).union(boardCounts.keys)
+            let differing = keys.filter { (ours[$0] ?? 0) != (boardCounts[$0] ?? 0) }
+            guard !differing.isEmpty else { continue }
+            mismatches += 1
+            let detail = differing.sorted().prefix(10).map { key -> String in
+                let parts = key.split(separator: "\u{1F}", omittingEmptySubsequences: false)
+                let clerk = parts.first.map(String.init) ?? ""
+                let level = parts.last.map(String.init) ?? ""
+                return "clerk \"\(clerk)\" level \(level): board \(boardCounts[key] ?? 0), server \(ours[key] ?? 0)"
+            }.joined(separator: "; ")
+            try db.execute(
+                sql: """
+                    INSERT INTO alerts(kind, board_id, unit_id, subject, message, at_us) VALUES ('countMismatch', ?, ?, ?, ?, ?)
+                    ON CONFLICT(kind, board_id, subject) DO UPDATE SET message = excluded.message, at_us = excluded.at_us
+                    """,
+                arguments: [board.id, board.unitId, day, "board \(board.id), \(day) (UTC): \(detail)", now.microseconds])
+        }
+        return mismatches
+    }
+}

@@ -1,0 +1,60 @@
+import GRDB
+
+extension SQLiteStore {
+    /// Registered by name, never edited once shipped; a schema change is a new migration.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE units (
+                        id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                        parent_id INTEGER REFERENCES units(id), time_zone TEXT NOT NULL);
+                    CREATE TABLE counters (
+                        id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(id), name TEXT NOT NULL,
+                        UNIQUE(unit_id, name));
+                    CREATE TABLE clerks (
+                        code TEXT PRIMARY KEY, name TEXT NOT NULL, unit_id INTEGER NOT NULL REFERENCES units(id));
+                    CREATE TABLE boards (
+                        id TEXT PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(id),
+                        counter_id INTEGER NOT NULL REFERENCES counters(id), scale TEXT NOT NULL,
+                        code_hash TEXT UNIQUE, code_expires_us INTEGER, token_hash TEXT UNIQUE, enrolled_us INTEGER,
+                        revoked BOOLEAN NOT NULL DEFAULT 0, last_seq INTEGER NOT NULL DEFAULT 0,
+                        last_seen_us INTEGER, version TEXT, backlog INTEGER, faults TEXT, clock_synced BOOLEAN, uptime_s INTEGER);
+                    CREATE TABLE events (
+                        board_id TEXT NOT NULL REFERENCES boards(id), seq INTEGER NOT NULL, kind TEXT NOT NULL,
+                        at_us INTEGER NOT NULL, filed_us INTEGER NOT NULL, by_arrival BOOLEAN NOT NULL,
+                        level INTEGER, binding TEXT, dossier TEXT, clerk TEXT, outcome TEXT, reason TEXT,
+                        monotonic_ns INTEGER, boot_id TEXT, clock_synced BOOLEAN, received_us INTEGER NOT NULL,
+                        PRIMARY KEY (board_id, seq)) WITHOUT ROWID;
+                    CREATE INDEX events_dossier ON events(dossier) WHERE dossier IS NOT NULL;
+                    CREATE TABLE board_daily (
+                        board_id TEXT NOT NULL, day TEXT NOT NULL, clerk TEXT NOT NULL, level INTEGER NOT NULL,
+                        count INTEGER NOT NULL, PRIMARY KEY (board_id, day, clerk, level)) WITHOUT ROWID;
+                    CREATE TABLE alerts (
+                        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, board_id TEXT, unit_id INTEGER NOT NULL,
+                        subject TEXT NOT NULL, message TEXT NOT NULL, at_us INTEGER NOT NULL,
+                        UNIQUE(kind, board_id, subject));
+                    CREATE TABLE accounts (
+                        id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+                        role TEXT NOT NULL, unit_id INTEGER REFERENCES units(id));
+                    CREATE TABLE api_tokens (
+                        hash TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id), created_us INTEGER NOT NULL);
+                    """)
+            // Rollups: hour buckets are UTC hours; day and month buckets are the local calendar of the
+            // row's unit. level 0 rows carry session outcomes (rated/unrated), level > 0 ratings.
+            for grain in ["hour", "day", "month"] {
+                try db.execute(
+                    sql: """
+                        CREATE TABLE rollup_\(grain) (
+                            bucket INTEGER NOT NULL, unit_id INTEGER NOT NULL, counter_id INTEGER NOT NULL,
+                            clerk TEXT NOT NULL, scale TEXT NOT NULL, level INTEGER NOT NULL,
+                            ratings INTEGER NOT NULL DEFAULT 0, rated INTEGER NOT NULL DEFAULT 0, unrated INTEGER NOT NULL DEFAULT 0,
+                            PRIMARY KEY (bucket, counter_id, clerk, scale, level)) WITHOUT ROWID;
+                        CREATE INDEX rollup_\(grain)_unit ON rollup_\(grain)(unit_id, bucket, clerk, scale, level, ratings, rated, unrated);
+                        """)
+            }
+        }
+        return migrator
+    }
+}

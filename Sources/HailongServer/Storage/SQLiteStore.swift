@@ -1,0 +1,364 @@
+import Foundation
+import GRDB
+public import HailongDomain
+public import Logging
+
+/// The embedded default store: one SQLite file through GRDB (WAL, `synchronous=FULL`), or an
+/// in-memory database for tests. Owns the writer; `init` runs the migrations.
+public final class SQLiteStore: HailongStore {
+    let writer: any DatabaseWriter
+    let zones = ZoneOffsets()
+    private let logger: Logger
+
+    /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory one.
+    public init(path: String, logger: Logger = Logger(label: "hailong.server.storage")) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        if path == ":memory:" {
+            writer = try DatabaseQueue(configuration: configuration)
+        } else {
+            writer = try DatabasePool(path: path, configuration: configuration)
+        }
+        self.logger = logger
+        try Self.migrator.migrate(writer)
+        logger.debug("storage opened", metadata: ["path": "\(path)"])
+    }
+
+    // MARK: Organisation
+
+    public func createUnit(_ new: NewUnit) async throws -> Unit {
+        let code = try Validate.code(new.code, field: "code")
+        let name = try Validate.name(new.name, field: "name")
+        let zone = new.timeZone.map(Text.nfc) ?? "Asia/Ho_Chi_Minh"
+        guard zones.isValid(zone) else { throw StoreError.invalid("unknown time zone \"\(zone)\"") }
+        return try await writer.write { db in
+            var parentId: Int64?
+            if let parent = new.parent {
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE code = ?", arguments: [Text.nfc(parent)]) else {
+                    throw StoreError.notFound("parent unit \(parent)")
+                }
+                parentId = id
+            } else if try Int64.fetchOne(db, sql: "SELECT count(*) FROM units WHERE parent_id IS NULL") ?? 0 > 0 {
+                // One tree: only the first unit may be a root.
+                throw StoreError.invalid("a root unit exists already; give a parent")
+            }
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE code = ?", arguments: [code]) == nil else {
+                throw StoreError.conflict("unit \(code) exists already")
+            }
+            try db.execute(
+                sql: "INSERT INTO units(code, name, parent_id, time_zone) VALUES (?, ?, ?, ?)",
+                arguments: [code, name, parentId, zone])
+            return Unit(id: db.lastInsertedRowID, code: code, name: name, parent: new.parent.map(Text.nfc), timeZone: zone)
+        }
+    }
+
+    private static let unitColumns = "u.id, u.code, u.name, p.code AS parent, u.time_zone FROM units u LEFT JOIN units p ON p.id = u.parent_id"
+
+    private static func unit(_ row: Row) -> Unit {
+        Unit(id: row["id"], code: row["code"], name: row["name"], parent: row["parent"], timeZone: row["time_zone"])
+    }
+
+    public func units() async throws -> [Unit] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.unitColumns) ORDER BY u.code").map(Self.unit)
+        }
+    }
+
+    public func unit(code: String) async throws -> Unit? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.unitColumns) WHERE u.code = ?", arguments: [Text.nfc(code)]).map(Self.unit)
+        }
+    }
+
+    public func subtree(of code: String) async throws -> [Unit] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    WITH RECURSIVE sub(id) AS (
+                        SELECT id FROM units WHERE code = ?
+                        UNION SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id)
+                    SELECT \(Self.unitColumns) WHERE u.id IN (SELECT id FROM sub) ORDER BY u.code
+                    """, arguments: [Text.nfc(code)]
+            ).map(Self.unit)
+        }
+    }
+
+    public func createCounter(unit: String, name: String) async throws -> CounterInfo {
+        let name = try Validate.name(name, field: "name")
+        return try await writer.write { db in
+            let unitId = try Self.unitId(db, unit)
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM counters WHERE unit_id = ? AND name = ?", arguments: [unitId, name]) == nil
+            else { throw StoreError.conflict("counter \"\(name)\" exists already in \(unit)") }
+            try db.execute(sql: "INSERT INTO counters(unit_id, name) VALUES (?, ?)", arguments: [unitId, name])
+            return CounterInfo(id: db.lastInsertedRowID, unit: Text.nfc(unit), name: name)
+        }
+    }
+
+    public func counters(units: [String]) async throws -> [CounterInfo] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT c.id, u.code, c.name FROM counters c JOIN units u ON u.id = c.unit_id WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY u.code, c.name",
+                arguments: StatementArguments(units)
+            ).map { CounterInfo(id: $0[0], unit: $0[1], name: $0[2]) }
+        }
+    }
+
+    public func upsertClerks(_ clerks: [Clerk]) async throws {
+        try await writer.write { db in
+            for clerk in clerks {
+                let unitId = try Self.unitId(db, clerk.unit)
+                try db.execute(
+                    sql: """
+                        INSERT INTO clerks(code, name, unit_id) VALUES (?, ?, ?)
+                        ON CONFLICT(code) DO UPDATE SET name = excluded.name, unit_id = excluded.unit_id
+                        """, arguments: [Text.nfc(clerk.code), Text.nfc(clerk.name), unitId])
+            }
+        }
+    }
+
+    public func clerks(units: [String]) async throws -> [Clerk] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT k.code, k.name, u.code FROM clerks k JOIN units u ON u.id = k.unit_id WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY k.code",
+                arguments: StatementArguments(units)
+            ).map { Clerk(code: $0[0], name: $0[1], unit: $0[2]) }
+        }
+    }
+
+    // MARK: Boards
+
+    private static let boardColumns = """
+        b.*, u.code AS unit_code, u.time_zone, c.name AS counter_name
+        FROM boards b JOIN units u ON u.id = b.unit_id JOIN counters c ON c.id = b.counter_id
+        """
+
+    private static func board(_ row: Row) -> BoardInfo {
+        let faults: String = row["faults"] ?? ""
+        let lastSeen: Int64? = row["last_seen_us"]
+        return BoardInfo(
+            id: row["id"], unit: row["unit_code"], unitId: row["unit_id"], counterId: row["counter_id"],
+            counter: row["counter_name"], scale: Scale(rawValue: row["scale"]) ?? .vn3, timeZone: row["time_zone"],
+            enrolled: (row["token_hash"] as String?) != nil, revoked: row["revoked"], lastSeq: row["last_seq"],
+            lastSeenAt: lastSeen.map { WallTime(microseconds: $0).rfc3339 }, version: row["version"],
+            backlog: row["backlog"], faults: faults.isEmpty ? [] : faults.split(separator: "\n").map(String.init),
+            clockSynced: row["clock_synced"], uptimeS: row["uptime_s"])
+    }
+
+    public func createBoard(unit: String, counterId: Int64, scale: Scale, codeHash: String, expiresAt: WallTime) async throws -> BoardInfo {
+        let id = Secret.token(prefix: "b-").prefix(10)
+        return try await writer.write { db in
+            let unitId = try Self.unitId(db, unit)
+            guard try Int64.fetchOne(db, sql: "SELECT unit_id FROM counters WHERE id = ?", arguments: [counterId]) == unitId else {
+                throw StoreError.notFound("counter \(counterId) in unit \(unit)")
+            }
+            try db.execute(
+                sql: "INSERT INTO boards(id, unit_id, counter_id, scale, code_hash, code_expires_us) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [String(id), unitId, counterId, scale.rawValue, codeHash, expiresAt.microseconds])
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.boardColumns) WHERE b.id = ?", arguments: [String(id)]) else {
+                throw StoreError.notFound("board \(id)")
+            }
+            return Self.board(row)
+        }
+    }
+
+    public func enroll(codeHash: String, tokenHash: String, now: WallTime) async throws -> BoardInfo {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.boardColumns) WHERE b.code_hash = ?", arguments: [codeHash])
+            else { throw StoreError.notFound("enrollment code (unknown or already used)") }
+            let expires: Int64 = row["code_expires_us"]
+            guard now.microseconds < expires else { throw StoreError.invalid("enrollment code expired") }
+            guard !(row["revoked"] as Bool) else { throw StoreError.invalid("board revoked") }
+            // Once: the code's hash is dropped as the token's is stored.
+            try db.execute(
+                sql: "UPDATE boards SET code_hash = NULL, code_expires_us = NULL, token_hash = ?, enrolled_us = ? WHERE id = ?",
+                arguments: [tokenHash, now.microseconds, row["id"] as String])
+            var board = Self.board(row)
+            board.enrolled = true
+            return board
+        }
+    }
+
+    public func board(tokenHash: String) async throws -> BoardInfo? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.boardColumns) WHERE b.token_hash = ?", arguments: [tokenHash]).map(Self.board)
+        }
+    }
+
+    public func board(id: String) async throws -> BoardInfo? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.boardColumns) WHERE b.id = ?", arguments: [id]).map(Self.board)
+        }
+    }
+
+    public func revokeBoard(id: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE boards SET revoked = 1, code_hash = NULL WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw StoreError.notFound("board \(id)") }
+        }
+    }
+
+    public func boards(units: [String]) async throws -> [BoardInfo] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.boardColumns) WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY u.code, c.name",
+                arguments: StatementArguments(units)
+            ).map(Self.board)
+        }
+    }
+
+    // MARK: Reads
+
+    public func rollupCounts(unitIds: [Int64], grain: RollupGrain, from: Int64, to: Int64, groupBy: RollupGroup) async throws -> [RollupCount] {
+        guard !unitIds.isEmpty, from <= to else { return [] }
+        let table = "rollup_\(grain.rawValue)"
+        let group =
+            switch groupBy {
+            case .unit: "''"
+            case .counter: "counter_id"
+            case .clerk: "clerk"
+            case .bucket: "bucket"
+            }
+        let sql = """
+            SELECT \(group) AS grp, unit_id, scale, level, sum(ratings), sum(rated), sum(unrated) FROM \(table)
+            WHERE bucket BETWEEN ? AND ? AND unit_id IN \(Self.placeholders(unitIds.count))
+            GROUP BY grp, unit_id, scale, level
+            """
+        var arguments: StatementArguments = [from, to]
+        arguments += StatementArguments(unitIds)
+        let frozen = arguments
+        return try await writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: frozen).map { row in
+                let groupValue: DatabaseValue = row[0]
+                let text: String =
+                    switch groupValue.storage {
+                    case .int64(let n): String(n)
+                    case .string(let s): s
+                    default: ""
+                    }
+                return RollupCount(
+                    group: text, unitId: row[1], scale: Scale(rawValue: row[2]) ?? .vn3, level: row[3],
+                    ratings: row[4], rated: row[5], unrated: row[6])
+            }
+        }
+    }
+
+    public func events(dossier: String) async throws -> [StoredEvent] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.*, u.code AS unit_code, c.name AS counter_name FROM events e
+                    JOIN boards b ON b.id = e.board_id JOIN units u ON u.id = b.unit_id JOIN counters c ON c.id = b.counter_id
+                    WHERE e.dossier = ? ORDER BY e.at_us, e.board_id, e.seq
+                    """, arguments: [Text.nfc(dossier)]
+            ).map(Self.storedEvent)
+        }
+    }
+
+    static func storedEvent(_ row: Row) -> StoredEvent {
+        let at: Int64 = row["at_us"]
+        let event = WireEvent(
+            seq: row["seq"], kind: EventKind(rawValue: row["kind"]) ?? .fault, at: WallTime(microseconds: at).rfc3339,
+            level: row["level"], binding: (row["binding"] as String?).flatMap(Binding.init(rawValue:)),
+            dossier: row["dossier"], clerk: row["clerk"],
+            outcome: (row["outcome"] as String?).flatMap(SessionOutcome.init(rawValue:)),
+            reason: (row["reason"] as String?).flatMap(EventReason.init(rawValue:)), monotonicNs: row["monotonic_ns"],
+            bootId: row["boot_id"], clockSynced: row["clock_synced"])
+        return StoredEvent(board: row["board_id"], unit: row["unit_code"], counter: row["counter_name"], event: event, filedByArrival: row["by_arrival"])
+    }
+
+    public func alerts(units: [String]) async throws -> [Alert] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, a.kind, a.board_id, u.code, a.message, a.at_us FROM alerts a JOIN units u ON u.id = a.unit_id
+                    WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY a.at_us DESC, a.id DESC LIMIT 1000
+                    """, arguments: StatementArguments(units)
+            ).map { row in
+                Alert(id: row[0], kind: row[1], board: row[2], unit: row[3], message: row[4], at: WallTime(microseconds: row[5]).rfc3339)
+            }
+        }
+    }
+
+    // MARK: Accounts
+
+    public func createAccount(username: String, passwordHash: String, role: Role, unit: String?) async throws -> Account {
+        let username = try Validate.code(username, field: "username")
+        return try await writer.write { db in
+            let unitId = try unit.map { try Self.unitId(db, $0) }
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM accounts WHERE username = ?", arguments: [username]) == nil else {
+                throw StoreError.conflict("account \(username) exists already")
+            }
+            try db.execute(
+                sql: "INSERT INTO accounts(username, password_hash, role, unit_id) VALUES (?, ?, ?, ?)",
+                arguments: [username, passwordHash, role.rawValue, unitId])
+            return Account(id: db.lastInsertedRowID, username: username, role: role, unit: unit.map(Text.nfc))
+        }
+    }
+
+    private static let accountColumns = "a.id, a.username, a.role, u.code AS unit_code, a.password_hash FROM accounts a LEFT JOIN units u ON u.id = a.unit_id"
+
+    private static func account(_ row: Row) -> Account {
+        Account(id: row["id"], username: row["username"], role: Role(rawValue: row["role"]) ?? .technician, unit: row["unit_code"])
+    }
+
+    public func account(username: String) async throws -> (Account, String)? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.accountColumns) WHERE a.username = ?", arguments: [Text.nfc(username)]).map {
+                (Self.account($0), $0["password_hash"])
+            }
+        }
+    }
+
+    public func addAPIToken(hash: String, accountId: Int64, now: WallTime) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_tokens(hash, account_id, created_us) VALUES (?, ?, ?)", arguments: [hash, accountId, now.microseconds])
+        }
+    }
+
+    public func account(tokenHash: String) async throws -> Account? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.accountColumns) JOIN api_tokens t ON t.account_id = a.id WHERE t.hash = ?", arguments: [tokenHash]
+            ).map(Self.account)
+        }
+    }
+
+    // MARK: Helpers
+
+    static func unitId(_ db: Database, _ code: String) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE code = ?", arguments: [Text.nfc(code)]) else {
+            throw StoreError.notFound("unit \(code)")
+        }
+        return id
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        "(" + Array(repeating: "?", count: max(count, 1)).joined(separator: ",") + ")"
+    }
+}
+
+/// Input checks shared by the store's writers.
+enum Validate {
+    /// A code: 1–64 printable characters, no spaces, NFC.
+    static func code(_ raw: String, field: String) throws -> String {
+        do { return try DossierCode(raw).value } catch {
+            throw StoreError.invalid(error.description.replacingOccurrences(of: "dossier", with: field))
+        }
+    }
+
+    /// A name: 1–100 printable characters, spaces inside allowed, NFC.
+    static func name(_ raw: String, field: String) throws -> String {
+        do { return try ClerkID(raw).value } catch {
+            throw StoreError.invalid(error.description.replacingOccurrences(of: "clerk", with: field))
+        }
+    }
+}

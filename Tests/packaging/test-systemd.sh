@@ -1,0 +1,153 @@
+#!/bin/sh
+# hailong-agent.service under a real systemd: a Debian root booted with systemd-nspawn, the
+# package installed in it with dpkg -i (its postinst starts the service), and a stand-in
+# binary that speaks the notify protocol like the agent (notify-standin.c). Checks that
+# Type=notify reaches "active" with the STATUS= text, what the sandbox allows the service,
+# that a stalled pipeline (no more WATCHDOG=1) gets the service killed and restarted, and that
+# after the start limit is hit the retry timer brings the service back.
+# Timings are shortened with drop-ins (WatchdogSec=3s, ...) so the test takes about a minute.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || { fail "test-systemd.sh must run as root (nspawn)"; finish; exit 1; }
+need_packages systemd-container debootstrap dpkg-dev binutils xz-utils gcc ||
+    { fail "systemd-nspawn and the packaging tools are not installable"; finish; exit 1; }
+
+work=$(mktemp -d /var/tmp/hailong-systemd.XXXXXX)
+root=$work/root
+nspawn_pid=
+cleanup() {
+    if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
+        kill "$nspawn_pid" 2>/dev/null  # nspawn powers the container off
+        for _ in $(seq 1 30); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 1; done
+        kill -9 "$nspawn_pid" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/bin"
+check "the notify stand-in compiles" gcc -O2 -Wall -Werror -o "$work/bin/hailong-agent" "$(dirname "$0")/notify-standin.c"
+check "build-debs.sh packages it" "$repo/packaging/build-debs.sh" --no-build --bin-dir "$work/bin" \
+    --only hailong-agent --version 1.0.0 --out "$work/debs"
+check "a Debian root with systemd (cached in $(debian_root_cache systemd systemd-sysv dbus))" \
+    debian_root "$root" systemd systemd-sysv dbus
+if [ "$failures" -gt 0 ]; then
+    finish
+    exit 1
+fi
+mkdir -p "$root/opt" "$root/srv/anyone"
+chmod 1777 "$root/srv/anyone"
+cp "$work"/debs/*.deb "$root/opt/"
+
+# Shorter timings, so that a stall and a start limit show within seconds.
+mkdir -p "$root/etc/systemd/system/hailong-agent.service.d" "$root/etc/systemd/system/hailong-agent-retry.timer.d"
+printf '[Unit]\nStartLimitIntervalSec=20s\nStartLimitBurst=3\n[Service]\nWatchdogSec=3s\nRestartSec=1s\n' \
+    >"$root/etc/systemd/system/hailong-agent.service.d/test-timings.conf"
+printf '[Timer]\nOnActiveSec=\nOnActiveSec=22s\nAccuracySec=1s\n' \
+    >"$root/etc/systemd/system/hailong-agent-retry.timer.d/test-timings.conf"
+
+systemd-nspawn -D "$root" --register=no --keep-unit --boot --console=pipe >"$work/console.log" 2>&1 &
+nspawn_pid=$!
+
+# The container's systemd: nspawn's child.
+init_pid=
+for _ in $(seq 1 30); do
+    init_pid=$(ps -o pid= --ppid "$nspawn_pid" 2>/dev/null | tr -d ' ' | head -1)
+    [ -n "$init_pid" ] && break
+    sleep 1
+done
+
+inside() {
+    nsenter --target "$init_pid" --mount --uts --ipc --net --pid -- \
+        /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 sh -c "$1" </dev/null
+}
+
+# wait_for SECONDS 'shell condition run inside'
+wait_for() {
+    seconds=$1
+    while [ "$seconds" -gt 0 ]; do
+        inside "$2" >/dev/null 2>&1 && return 0
+        sleep 1
+        seconds=$((seconds - 1))
+    done
+    return 1
+}
+
+if [ -z "$init_pid" ] || ! wait_for 90 'state=$(systemctl is-system-running); [ "$state" = running ] || [ "$state" = degraded ]'; then
+    fail "systemd did not boot in the container"
+    tail -20 "$work/console.log" | sed 's/^/    /'
+    finish
+    exit 1
+fi
+pass "systemd $(inside 'systemctl --version | head -1 | cut -d" " -f2') booted in the container"
+
+check "dpkg -i hailong-agent starts the service (postinst)" inside "dpkg -i /opt/hailong-agent_1.0.0_*.deb"
+if [ "$failures" -gt 0 ]; then
+    finish
+    exit 1
+fi
+if wait_for 20 '[ "$(systemctl is-active hailong-agent)" = active ]'; then
+    pass "Type=notify: the service is active once it sent READY=1"
+else
+    fail "the service did not become active"
+    inside "systemctl status --no-pager hailong-agent; journalctl -u hailong-agent --no-pager | tail -20" | sed 's/^/    /'
+fi
+check "systemctl status shows the service's STATUS= text" \
+    inside 'systemctl show -p StatusText --value hailong-agent | grep -q "stand-in: counter Quầy 1"'
+check "the service is enabled for boot" inside "systemctl is-enabled hailong-agent"
+
+# What the sandbox lets the service do (the stand-in wrote it on start).
+wait_for 10 '[ -f /var/lib/hailong/sandbox-report ]'
+report=$(inside 'cat /var/lib/hailong/sandbox-report')
+uid=$(inside 'id -u hailong')
+expect() { # key value why
+    got=$(printf '%s\n' "$report" | sed -n "s/^$1=//p")
+    if [ -n "$got" ] && [ "$got" = "$2" ]; then pass "sandbox: $3 ($1=$got)"; else fail "sandbox: $3 ($1=${got:-?}, expected $2)"; fi
+}
+expect uid "$uid" "runs as user hailong"
+expect in_gpio yes "is in group gpio"
+expect write_state ok "may write its state directory"
+expect write_anyone EROFS "cannot write outside its own directories, even where anyone may (ProtectSystem=strict)"
+expect write_usr EROFS "cannot write /usr"
+expect write_tmp ok "has a private /tmp"
+expect read_root_home EACCES "cannot read /root (ProtectHome=yes)"
+expect read_api_token ok "can read the API token"
+expect socket_inet ok "may open internet sockets"
+expect socket_netlink EAFNOSUPPORT "cannot open netlink sockets"
+expect socket_packet EAFNOSUPPORT "cannot open packet sockets"
+expect cap_eff 0000000000000000 "has no capabilities"
+expect no_new_privs 1 "cannot gain privileges"
+expect umask 0077 "creates private files"
+
+# A stalled pipeline: no more WATCHDOG=1, so systemd kills the service and starts it again.
+restarts=$(inside 'systemctl show -p NRestarts --value hailong-agent')
+inside 'touch /var/lib/hailong/stall'
+if wait_for 20 "[ \"\$(systemctl show -p NRestarts --value hailong-agent)\" -gt $restarts ]"; then
+    pass "a stalled pipeline gets the service restarted by the watchdog"
+else
+    fail "no restart after the pings stopped"
+fi
+check "the journal names the watchdog timeout" inside 'journalctl -u hailong-agent --no-pager | grep -q "Watchdog timeout"'
+check "the restarted service is active and pinging again" wait_for 20 \
+    '[ "$(systemctl is-active hailong-agent)" = active ] && systemctl show -p StatusText --value hailong-agent | grep -q "counter"'
+
+# A binary that cannot start: after the start limit the unit fails, the retry timer is
+# started, and once the binary is fixed the timer brings the service back.
+inside 'cp /usr/bin/hailong-agent /opt/good-binary && cp --remove-destination /bin/false /usr/bin/hailong-agent &&
+    systemctl restart hailong-agent' >/dev/null 2>&1
+# systemd 252 keeps Result=exit-code when an automatic restart hits the limit; the journal says it.
+if wait_for 30 'systemctl is-failed hailong-agent && journalctl -u hailong-agent --no-pager | grep -q "Start request repeated too quickly"'; then
+    pass "a failing start hits the start limit and the unit fails"
+else
+    fail "no start limit hit (Result=$(inside 'systemctl show -p Result --value hailong-agent'))"
+fi
+check "OnFailure= started hailong-agent-retry.timer" wait_for 10 '[ "$(systemctl is-active hailong-agent-retry.timer)" = active ]'
+inside 'cp --remove-destination /opt/good-binary /usr/bin/hailong-agent'
+check "the service is still down before the timer fires" inside '[ "$(systemctl is-active hailong-agent)" != active ]'
+check "the retry timer starts the service again: the unit never gives up for good" wait_for 60 \
+    '[ "$(systemctl is-active hailong-agent)" = active ]'
+
+check "systemctl stop ends the service cleanly" inside 'systemctl stop hailong-agent && [ "$(systemctl show -p Result --value hailong-agent)" = success ]'
+
+finish
