@@ -18,12 +18,14 @@ elif log "swift build ${RELEASE_FLAGS[*]} --product hailong-agent" && ! (cd "$RO
 fi
 AGENT1=$(cd "$ROOT" && swift build "${RELEASE_FLAGS[@]}" --show-bin-path)/hailong-agent
 log "v1 agent built in $((SECONDS - t_build)) s: $AGENT1"
-ldd "$AGENT1" | grep -q 'libgpiod\.so\.2 ' || die "$AGENT1 is not linked against libgpiod 1.x (libgpiod.so.2)"
+[[ "$(ldd "$AGENT1")" == *"libgpiod.so.2 "* ]] || die "$AGENT1 is not linked against libgpiod 1.x (libgpiod.so.2)"
 
-verify_v2() { # binary
-    LD_LIBRARY_PATH=$GPIOD2_PREFIX/usr/lib/x86_64-linux-gnu ldd "$1" | grep -q 'libgpiod\.so\.3 ' &&
-        ! ldd "$1" 2>/dev/null | grep -q 'libgpiod\.so\.2 ' &&
-        nm -D "$1" | grep -q ' U gpiod_line_settings_set_debounce_period_us'
+verify_v2() { # binary (captured first: grep -q on a pipe trips pipefail)
+    local libs symbols
+    libs=$(LD_LIBRARY_PATH=$GPIOD2_PREFIX/usr/lib/x86_64-linux-gnu ldd "$1")
+    symbols=$(nm -D "$1")
+    [[ "$libs" == *"libgpiod.so.3 "* && "$libs" != *"libgpiod.so.2 "* &&
+        "$symbols" == *" U gpiod_line_settings_set_debounce_period_us"* ]]
 }
 
 if [[ " $GENERATIONS " == *" 2 "* ]]; then

@@ -246,23 +246,33 @@ scenario_press() {
 }
 
 scenario_bounce() {
-    simpin wait "$(led thanks)" 0 5000
-    base=$(last_seq)
     p=$(pull 2)
-    burst=$(simpin bounce "$p" 7 100)
-    sleep_ms 200
-    burst2=$(simpin bounce "$p" 7 100)
-    say METRIC bounce_burst_us "$burst $burst2"
-    sleep_ms 1000
+    toggles=7 gap=100
+    # The toggles are 100 us apart (0.6 ms in all), but on the guest's one TCG CPU the agent
+    # runs between them (as it would on a board: it sees each edge) and the host may stall
+    # the guest, so a burst takes 1-20 ms of wall time. Only a burst near the 30 ms debounce
+    # would make the test meaningless: that one is done again.
+    for attempt in 1 2 3; do
+        simpin wait "$(led thanks)" 0 5000
+        base=$(last_seq)
+        burst=$(simpin bounce "$p" $toggles $gap)
+        sleep_ms 200
+        burst2=$(simpin bounce "$p" $toggles $gap)
+        say METRIC bounce_burst_us "$burst $burst2"
+        sleep_ms 1000
+        [ "$burst" -le 25000 ] && [ "$burst2" -le 25000 ] && break
+        say INFO "burst took ${burst}/${burst2} us (> 25 ms): again"
+        sleep_ms 500
+    done
     ev=$(events_after "$base")
     n=$(count_kind "$ev" rating)
     got=$(echo "$ev" | grep '"kind":"rating"' | field level)
     state=$(cat "$p")
     if [ "$n" = 1 ] && [ "$got" = 2 ] && [ "$state" = pull-up ]; then
-        pass bounce "9 toggles in ${burst} us on press and ${burst2} us on release -> one rating (debounce_ms $HL_DEBOUNCE_MS)"
+        pass bounce "$toggles toggles in ${burst} us on press and ${burst2} us on release -> one rating (debounce_ms $HL_DEBOUNCE_MS)"
     else
         dump_events "$ev"
-        fail bounce "$n ratings (levels '$(echo $got)'), want exactly one of level 2 (debounce_ms $HL_DEBOUNCE_MS, bursts $burst/$burst2 us, line $state)"
+        fail bounce "$n ratings (levels '$(echo $got)'), want exactly one of level 2 (debounce_ms $HL_DEBOUNCE_MS, $toggles-toggle bursts $burst/$burst2 us, line $state)"
     fi
 }
 
