@@ -5,7 +5,10 @@
 # Type=notify reaches "active" with the STATUS= text, what the sandbox allows the service,
 # that a stalled pipeline (no more WATCHDOG=1) gets the service killed and restarted, and that
 # after the start limit is hit the retry timer brings the service back.
-# Timings are shortened with drop-ins (WatchdogSec=3s, ...) so the test takes about a minute.
+# Then, unless HAILONG_DEB_BINARIES=stub, the real agent (the release build, as test-debs.sh
+# takes it) replaces the stand-in by a package upgrade and runs with the simulated GPIO
+# backend: READY=1, STATUS= and WATCHDOG=1 from the Swift code, inside the same sandbox.
+# Timings are shortened with drop-ins (WatchdogSec=3s, ...) so the test takes a few minutes.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -149,5 +152,43 @@ check "the retry timer starts the service again: the unit never gives up for goo
     '[ "$(systemctl is-active hailong-agent)" = active ]'
 
 check "systemctl stop ends the service cleanly" inside 'systemctl stop hailong-agent && [ "$(systemctl show -p Result --value hailong-agent)" = success ]'
+
+# --- the real agent --------------------------------------------------------------------------
+mode=${HAILONG_DEB_BINARIES:-build}
+case $mode in
+    stub) skip "the real agent under systemd (HAILONG_DEB_BINARIES=stub)"; finish; exit $? ;;
+    build) real_args= ;;
+    prebuilt) real_args="--no-build ${HAILONG_DEB_BIN_DIR:+--bin-dir $HAILONG_DEB_BIN_DIR}" ;;
+esac
+# shellcheck disable=SC2086 # real_args is empty or options on purpose
+if "$repo/packaging/build-debs.sh" $real_args --only hailong-agent --version 1.0.1 --out "$work/real" >"$work/real.log" 2>&1; then
+    pass "the real agent packaged as 1.0.1 ($mode)"
+else
+    fail "packaging the real agent failed"
+    tail -20 "$work/real.log" | sed 's/^/    /'
+    finish
+    exit 1
+fi
+cp "$work"/real/*.deb "$root/opt/"
+inside 'sed -i "s/^  backend: libgpiod/  backend: simulated/" /etc/hailong/agent.yaml && systemctl reset-failed hailong-agent'
+check "dpkg -i upgrades the stand-in to the real agent" inside 'dpkg -i /opt/hailong-agent_1.0.1_*.deb'
+inside 'systemctl start hailong-agent' >/dev/null 2>&1
+if wait_for 60 '[ "$(systemctl is-active hailong-agent)" = active ]'; then
+    pass "the real agent reaches active: it sent READY=1 (simulated GPIO)"
+else
+    fail "the real agent did not become active"
+    inside "systemctl status --no-pager hailong-agent; journalctl -u hailong-agent --no-pager | tail -30" | sed 's/^/    /'
+fi
+status_text=$(inside 'systemctl show -p StatusText --value hailong-agent')
+check "the real agent's STATUS= reaches systemd ($status_text)" test -n "$status_text"
+restarts=$(inside 'systemctl show -p NRestarts --value hailong-agent')
+# Three watchdog periods: without WATCHDOG=1 from the pipeline systemd would kill it by then.
+sleep 10
+check "the real agent's watchdog pings keep it alive (WatchdogSec=3s, 10 s)" inside \
+    "[ \"\$(systemctl is-active hailong-agent)\" = active ] && [ \"\$(systemctl show -p NRestarts --value hailong-agent)\" = $restarts ]"
+check "hailong-agent status answers as user hailong" inside 'runuser -u hailong -- hailong-agent status'
+check "the real agent stops cleanly on SIGTERM" inside \
+    'systemctl stop hailong-agent && [ "$(systemctl show -p Result --value hailong-agent)" = success ]'
+check "the database is in the state directory" inside '[ -s /var/lib/hailong/agent.db ] && [ "$(stat -c %U /var/lib/hailong/agent.db)" = hailong ]'
 
 finish
