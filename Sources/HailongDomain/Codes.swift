@@ -65,16 +65,14 @@ extension String {
     }
 }
 
-/// The code of the dossier being served: opaque, 1–64 printable characters, NFC,
-/// e.g. `000.30.25.H17-240702-0012`.
-public struct DossierCode: Hashable, Sendable, Codable, CustomStringConvertible {
-    public static let maximumLength = 64
-    public let value: String
+/// A string that is only ever held validated and NFC: built with a throwing `init`, coded as
+/// a plain JSON string (decoding validates too).
+public protocol ValidatedText: Hashable, Sendable, Codable, CustomStringConvertible {
+    var value: String { get }
+    init(_ raw: String) throws(CodeError)
+}
 
-    public init(_ raw: String) throws(CodeError) {
-        value = try validatedCode(raw, field: "dossier", maximum: Self.maximumLength, allowSpaces: false)
-    }
-
+extension ValidatedText {
     public var description: String { value }
 
     public init(from decoder: any Decoder) throws {
@@ -90,9 +88,21 @@ public struct DossierCode: Hashable, Sendable, Codable, CustomStringConvertible 
     }
 }
 
+/// The code of the dossier being served: opaque, 1–64 printable characters, NFC,
+/// e.g. `000.30.25.H17-240702-0012`.
+public struct DossierCode: ValidatedText {
+    public static let maximumLength = 64
+    public let value: String
+
+    public init(_ raw: String) throws(CodeError) {
+        value = try validatedCode(raw, field: "dossier", maximum: Self.maximumLength, allowSpaces: false)
+    }
+
+}
+
 /// A clerk as the counter knows them: the staff code or name the clerk's software sends,
 /// NFC, 1–100 printable characters (spaces allowed inside: "Nguyễn Thị Ánh").
-public struct ClerkID: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct ClerkID: ValidatedText {
     public static let maximumLength = 100
     public let value: String
 
@@ -100,17 +110,4 @@ public struct ClerkID: Hashable, Sendable, Codable, CustomStringConvertible {
         value = try validatedCode(raw, field: "clerk", maximum: Self.maximumLength, allowSpaces: true)
     }
 
-    public var description: String { value }
-
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(raw) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
 }
