@@ -227,13 +227,16 @@ scenario_press() {
     for level in 3 2 1; do
         simpin wait "$(led thanks)" 0 5000
         base=$(last_seq)
-        us=$(simpin press-wait "$(pull "$level")" "$(led thanks)" 3000)
+        out=$(simpin press-wait "$(pull "$level")" "$(led thanks)" 3000)
+        us=${out% *}
         sleep_ms 150
         simpin set up "$(pull "$level")"
         say METRIC "press_to_thanks_led_us.level$level" "$us"
         ev=$(wait_events "$base" 3000 1 rating)
         sleep_ms 500
         ev=$(events_after "$base")
+        stamp=$(echo "$ev" | grep '"kind":"rating"' | field monotonicNs | head -n 1)
+        [ -n "$stamp" ] && say METRIC "press_to_rating_stamp_us.level$level" $(((stamp - ${out#* }) / 1000))
         n=$(count_kind "$ev" rating)
         got=$(echo "$ev" | grep '"kind":"rating"' | field level)
         if [ "$n" != 1 ] || [ "$got" != "$level" ]; then
@@ -333,7 +336,8 @@ scenario_session() {
     case "$blink" in *0*1* | *1*0*) ;; *) why="$why ready LED not blinking ($blink);" ;; esac
     t=$(simpin sample "$(led thanks)" 3 50)
     [ "$t" = 000 ] || why="$why thanks LED on before the press ($t);"
-    us=$(simpin press-wait "$(pull 3)" "$(led thanks)" 3000)
+    out=$(simpin press-wait "$(pull 3)" "$(led thanks)" 3000)
+    us=${out% *}
     sleep_ms 150
     simpin set up "$(pull 3)"
     say METRIC press_to_thanks_led_us.session "$us"

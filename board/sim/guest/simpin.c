@@ -11,6 +11,7 @@
  *                                            prints the microseconds the burst took
  *   simpin press-wait PULL VALUE TIMEOUT_MS  press, then wait for the output line VALUE to read 1;
  *                                            prints the microseconds from the press (or "timeout")
+ *                                            and the press's CLOCK_MONOTONIC time in ns
  *   simpin sample VALUE COUNT GAP_MS         prints COUNT readings of an output line, GAP_MS apart
  *   simpin wait VALUE 0|1 TIMEOUT_MS         waits until an output line reads the value; exit 1 on timeout
  */
@@ -99,16 +100,19 @@ int main(int argc, char **argv) {
         int pull = open_or_die(argv[2], O_WRONLY);
         int value = open_or_die(argv[3], O_RDONLY);
         long long deadline = now_us() + atoll(argv[4]) * 1000LL;
+        struct timespec press;
+        clock_gettime(CLOCK_MONOTONIC, &press);
         long long start = now_us();
         drive(pull, 1);
+        long long press_ns = (long long)press.tv_sec * 1000000000LL + press.tv_nsec;
         while (!readv01(value)) {
             if (now_us() > deadline) {
-                printf("timeout\n");
+                printf("timeout %lld\n", press_ns);
                 return 1;
             }
             sleep_us(200);
         }
-        printf("%lld\n", now_us() - start);
+        printf("%lld %lld\n", now_us() - start, press_ns);
         return 0;
     }
     if (argc >= 5 && strcmp(argv[1], "sample") == 0) {
