@@ -244,6 +244,8 @@ scenario_press() {
             dump_events "$ev"
         fi
         [ "$us" = timeout ] && why="$why level $level: thanks LED did not light within 3 s;"
+        f=$(simpin sample "$(led fault)" 2 50)
+        [ "$f" = 00 ] || why="$why level $level: fault LED on ($f);"
     done
     if [ -z "$why" ]; then pass press "one rating of the right level per button; thanks LED lit"; else fail press "$why"; fi
 }
@@ -333,15 +335,23 @@ scenario_session() {
     api_post /v1/clerk "{\"clerk\":\"$clerk\"}" >/dev/null || why="$why POST /v1/clerk failed;"
     api_post /v1/session "{\"dossier\":\"$dossier\",\"clerk\":\"$clerk\"}" >/dev/null || why="$why POST /v1/session failed;"
     blink=$(simpin sample "$(led ready)" 15 100)
-    case "$blink" in *0*1* | *1*0*) ;; *) why="$why ready LED not blinking ($blink);" ;; esac
+    # ~500 ms on, ~500 ms off: sampled every 100 ms, runs of 3 or more of each.
+    case "$blink" in *111*000* | *000*111*) ;; *) why="$why ready LED not blinking at ~1 Hz ($blink);" ;; esac
     t=$(simpin sample "$(led thanks)" 3 50)
     [ "$t" = 000 ] || why="$why thanks LED on before the press ($t);"
     out=$(simpin press-wait "$(pull 3)" "$(led thanks)" 3000)
     us=${out% *}
+    simpin until "$(led thanks)" 0 8000 >/tmp/thanks_on_ms & # from the moment it lit
+    timer=$!
     sleep_ms 150
     simpin set up "$(pull 3)"
     say METRIC press_to_thanks_led_us.session "$us"
     [ "$us" = timeout ] && why="$why thanks LED did not light within 3 s of the press;"
+    wait $timer
+    on_ms=$(cat /tmp/thanks_on_ms)
+    say METRIC thanks_led_on_ms "$on_ms"
+    [ "$on_ms" != timeout ] && [ "$on_ms" -ge 2000 ] && [ "$on_ms" -le 4500 ] ||
+        why="$why thanks LED on for ${on_ms} ms after the press, want ~3 s;"
     ev=$(wait_events "$base" 3000 1 session)
     r=$(echo "$ev" | grep '"kind":"rating"')
     [ "$(echo "$r" | grep -c .)" = 1 ] || why="$why want exactly one rating;"
@@ -351,11 +361,12 @@ scenario_session() {
     [ "$(echo "$r" | field level)" = 3 ] || why="$why rating level '$(echo "$r" | field level)';"
     [ "$(count_kind "$ev" session '"outcome":"rated"')" = 1 ] || why="$why no session event with outcome rated;"
     [ "$(count_kind "$ev" clerkSignin)" -ge 1 ] || why="$why no clerkSignin event;"
-    sleep_ms 300
     after=$(simpin sample "$(led ready)" 8 100)
     [ "$after" = 00000000 ] || why="$why ready LED not off after the session was rated ($after);"
+    f=$(simpin sample "$(led fault)" 3 50)
+    [ "$f" = 000 ] || why="$why fault LED on ($f);"
     if [ -z "$why" ]; then
-        pass session "ready LED blinked ($blink), press bound to dossier $dossier / clerk $clerk, session rated, thanks LED in $us us"
+        pass session "ready LED blinked ($blink), press bound to dossier $dossier / clerk $clerk, session rated, thanks LED in $us us for $on_ms ms, then ready/fault off"
     else
         dump_events "$ev"
         fail session "$why"

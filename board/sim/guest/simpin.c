@@ -14,6 +14,7 @@
  *                                            and the press's CLOCK_MONOTONIC time in ns
  *   simpin sample VALUE COUNT GAP_MS         prints COUNT readings of an output line, GAP_MS apart
  *   simpin wait VALUE 0|1 TIMEOUT_MS         waits until an output line reads the value; exit 1 on timeout
+ *   simpin until VALUE 0|1 TIMEOUT_MS        the same, printing the milliseconds waited (or "timeout")
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,14 +127,20 @@ int main(int argc, char **argv) {
         putchar('\n');
         return 0;
     }
-    if (argc >= 5 && strcmp(argv[1], "wait") == 0) {
+    if (argc >= 5 && (strcmp(argv[1], "wait") == 0 || strcmp(argv[1], "until") == 0)) {
+        int print = strcmp(argv[1], "until") == 0;
         int value = open_or_die(argv[2], O_RDONLY);
         int want = atoi(argv[3]);
-        long long deadline = now_us() + atoll(argv[4]) * 1000LL;
+        long long start = now_us();
+        long long deadline = start + atoll(argv[4]) * 1000LL;
         while (readv01(value) != want) {
-            if (now_us() > deadline) return 1;
-            sleep_us(1000);
+            if (now_us() > deadline) {
+                if (print) printf("timeout\n");
+                return 1;
+            }
+            sleep_us(2000);
         }
+        if (print) printf("%lld\n", (now_us() - start) / 1000);
         return 0;
     }
     fprintf(stderr, "usage: simpin set|bounce|press-wait|sample|wait ... (see the source)\n");
