@@ -309,7 +309,8 @@ scenario_stuck() {
     why=""
     simpin wait "$(led fault)" 1 4500 || why="$why fault LED not on 4.5 s into the hold (stuck_s 2);"
     ev=$(wait_events "$base" 2000 1 fault)
-    [ "$(count_kind "$ev" fault)" -ge 1 ] || why="$why no fault event while held;"
+    [ "$(count_kind "$ev" fault '"reason":"stuck"')" -ge 1 ] || why="$why no fault event (reason stuck) while held;"
+    [ "$(echo "$ev" | grep '"kind":"fault"' | head -n 1 | field level)" = 1 ] || why="$why the fault event does not name level 1;"
     simpin set up "$p"
     simpin wait "$(led fault)" 0 3000 || why="$why fault LED still on 3 s after release;"
     simpin wait "$(led thanks)" 0 5000
