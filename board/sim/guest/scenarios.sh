@@ -215,10 +215,17 @@ scenario_idle() {
     t=$(simpin sample "$(led thanks)" 6 100)
     f=$(simpin sample "$(led fault)" 6 100)
     status=$(api_get /v1/status)
-    if [ "$r$t$f" = 000000000000000000 ] && [ -n "$status" ]; then
-        pass idle "LEDs ready/thanks/fault all off; /v1/status answers"
+    # Waiting for edges in poll(2), not polling values: an idle agent uses ~no CPU.
+    ticks() { cut -d' ' -f14,15 /proc/$AGENT_PID/stat | tr ' ' '+' | sed 's/.*/echo $((&))/' | sh; }
+    c0=$(ticks)
+    sleep 3
+    c1=$(ticks)
+    cpu=$((c1 - c0)) # clock ticks (1/100 s) over 3 s
+    say METRIC idle_cpu_ticks_per_3s "$cpu"
+    if [ "$r$t$f" = 000000000000000000 ] && [ -n "$status" ] && [ "$cpu" -le 15 ]; then
+        pass idle "LEDs ready/thanks/fault all off; /v1/status answers; agent idle CPU $cpu ticks in 3 s"
     else
-        fail idle "LEDs ready=$r thanks=$t fault=$f (want all 0), status='$status'"
+        fail idle "LEDs ready=$r thanks=$t fault=$f (want all 0), status='$status', idle CPU $cpu ticks in 3 s (want <= 15)"
     fi
 }
 
