@@ -10,7 +10,8 @@
 #                           [--only hailong-agent|hailong-server]
 #
 # VERSION (default: packaging/VERSION) and ARCH (default: this machine's; set it when
-# --bin-dir holds binaries built for another architecture) may also come from the environment.
+# --bin-dir holds binaries built for another architecture) may also come from the environment,
+# and DEB_COMPRESSION: xz (default, the smallest .deb), gzip (fast, level 1; the tests) or zstd.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -176,7 +177,14 @@ EOF
         xargs md5sum >DEBIAN/md5sums)
     chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles" "$stage/DEBIAN/md5sums"
     deb=$out/${package}_${VERSION}_${ARCH}.deb
-    dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+    case ${DEB_COMPRESSION:-xz} in
+        xz) compression="-Zxz" ;;
+        gzip) compression="-Zgzip -z1" ;;
+        zstd) compression="-Zzstd" ;;
+        *) die "DEB_COMPRESSION=$DEB_COMPRESSION: expected xz, gzip or zstd" ;;
+    esac
+    # shellcheck disable=SC2086 # two options on purpose
+    dpkg-deb --root-owner-group $compression --build "$stage" "$deb" >/dev/null
     built=$((built + 1))
     echo "$deb"
 }

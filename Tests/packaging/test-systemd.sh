@@ -161,7 +161,7 @@ case $mode in
     prebuilt) real_args="--no-build ${HAILONG_DEB_BIN_DIR:+--bin-dir $HAILONG_DEB_BIN_DIR}" ;;
 esac
 # shellcheck disable=SC2086 # real_args is empty or options on purpose
-if "$repo/packaging/build-debs.sh" $real_args --only hailong-agent --version 1.0.1 --out "$work/real" >"$work/real.log" 2>&1; then
+if DEB_COMPRESSION=gzip "$repo/packaging/build-debs.sh" $real_args --only hailong-agent --version 1.0.1 --out "$work/real" >"$work/real.log" 2>&1; then
     pass "the real agent packaged as 1.0.1 ($mode)"
 else
     fail "packaging the real agent failed"
