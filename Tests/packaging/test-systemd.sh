@@ -8,6 +8,7 @@
 # Then, unless HAILONG_DEB_BINARIES=stub, the real agent (the release build, as test-debs.sh
 # takes it) replaces the stand-in by a package upgrade and runs with the simulated GPIO
 # backend: READY=1, STATUS= and WATCHDOG=1 from the Swift code, inside the same sandbox.
+# The real server likewise, once it speaks sd_notify (until then: SKIP, with the reason).
 # Timings are shortened with drop-ins (WatchdogSec=3s, ...) so the test takes a few minutes.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -50,7 +51,9 @@ printf '[Unit]\nStartLimitIntervalSec=20s\nStartLimitBurst=3\n[Service]\nWatchdo
 printf '[Timer]\nOnActiveSec=\nOnActiveSec=22s\nAccuracySec=1s\n' \
     >"$root/etc/systemd/system/hailong-agent-retry.timer.d/test-timings.conf"
 
-systemd-nspawn -D "$root" --register=no --keep-unit --boot --console=pipe >"$work/console.log" 2>&1 &
+# --private-network: the container has its own loopback, so the agent's API port and the
+# server's cannot clash with anything on this machine.
+systemd-nspawn -D "$root" --register=no --keep-unit --private-network --boot --console=pipe >"$work/console.log" 2>&1 &
 nspawn_pid=$!
 
 # The container's systemd: nspawn's child.
@@ -190,5 +193,36 @@ check "hailong-agent status answers as user hailong" inside 'runuser -u hailong 
 check "the real agent stops cleanly on SIGTERM" inside \
     'systemctl stop hailong-agent && [ "$(systemctl show -p Result --value hailong-agent)" = success ]'
 check "the database is in the state directory" inside '[ -s /var/lib/hailong/agent.db ] && [ "$(stat -c %U /var/lib/hailong/agent.db)" = hailong ]'
+
+# --- the real server -------------------------------------------------------------------------
+# shellcheck disable=SC2086 # real_args is empty or options on purpose
+if ! DEB_COMPRESSION=gzip "$repo/packaging/build-debs.sh" $real_args --only hailong-server --version 1.0.1 \
+    --out "$work/server" >"$work/server.log" 2>&1; then
+    skip "the real server under systemd: no hailong-server package ($(tail -1 "$work/server.log"))"
+    finish
+    exit $?
+fi
+if ! dpkg-deb --fsys-tarfile "$work"/server/hailong-server_*.deb | tar -xOf - ./usr/bin/hailong-server | grep -aqE 'NOTIFY_SOCKET|READY=1'; then
+    # Type=notify would have systemd kill it after TimeoutStartSec: say so rather than fail.
+    skip "the real server under systemd: hailong-server does not send READY=1 (sd_notify) yet"
+    finish
+    exit $?
+fi
+mkdir -p "$root/etc/systemd/system/hailong-server.service.d"
+printf '[Service]\nWatchdogSec=3s\nRestartSec=1s\n' >"$root/etc/systemd/system/hailong-server.service.d/test-timings.conf"
+cp "$work"/server/*.deb "$root/opt/"
+check "dpkg -i hailong-server" inside 'systemctl daemon-reload && dpkg -i /opt/hailong-server_1.0.1_*.deb'
+if wait_for 60 '[ "$(systemctl is-active hailong-server)" = active ]'; then
+    pass "the real server reaches active: it sent READY=1"
+else
+    fail "the real server did not become active"
+    inside "systemctl status --no-pager hailong-server; journalctl -u hailong-server --no-pager | tail -30" | sed 's/^/    /'
+fi
+restarts=$(inside 'systemctl show -p NRestarts --value hailong-server')
+sleep 10
+check "the real server's watchdog pings keep it alive (WatchdogSec=3s, 10 s)" inside \
+    "[ \"\$(systemctl is-active hailong-server)\" = active ] && [ \"\$(systemctl show -p NRestarts --value hailong-server)\" = $restarts ]"
+check "the real server stops cleanly on SIGTERM" inside \
+    'systemctl stop hailong-server && [ "$(systemctl show -p Result --value hailong-server)" = success ]'
 
 finish
