@@ -96,5 +96,5 @@ debian_root() {
         { tail -20 "$dir.debootstrap.log" >&2; return 1; }
     rm -f "$dir.debootstrap.log"
     cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
-    tar -czf "$cache.tmp" -C "$dir" . && mv "$cache.tmp" "$cache"
+    tar -czf "$cache.$$.tmp" -C "$dir" . && mv "$cache.$$.tmp" "$cache"
 }
