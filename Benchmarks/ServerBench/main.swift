@@ -151,7 +151,32 @@ func baselineRun(clients: Int) async throws -> Double {
     return Double(clients * batchesPerClient * batchSize) / seconds(ContinuousClock.now - start)
 }
 
+/// Where one batch's time goes, without HTTP: JSON decoding, checking, the store transaction.
+func breakdown() async throws {
+    let store = try SQLiteStore(path: workDirectory + "/breakdown.db")
+    _ = try await store.createUnit(NewUnit(code: "hcm", name: "x"))
+    let counter = try await store.createCounter(unit: "hcm", name: "x")
+    let board = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "h", expiresAt: .now() + .seconds(60))
+    var decode = 0.0, check = 0.0, write = 0.0
+    let rounds = 20
+    for b in 0..<rounds {
+        let evs = events(board: 0, batch: b)
+        let data = try JSONEncoder().encode(IngestBatch(boardId: board.id, fromSeq: evs[0].seq, toSeq: evs[evs.count - 1].seq, events: evs, status: .init(version: "bench", backlog: 0, clockSynced: true, uptimeS: 1)))
+        var t = ContinuousClock.now
+        let batch = try JSONDecoder().decode(IngestBatch.self, from: data)
+        decode += seconds(ContinuousClock.now - t)
+        t = ContinuousClock.now
+        let checked = try batch.checked(scale: .vn3)
+        check += seconds(ContinuousClock.now - t)
+        t = ContinuousClock.now
+        _ = try await store.ingest(board: board, batch: batch, events: checked, receivedAt: .now())
+        write += seconds(ContinuousClock.now - t)
+    }
+    say("per batch of \(batchSize): JSON decode \(fmt(decode / Double(rounds) * 1000, 2)) ms, check \(fmt(check / Double(rounds) * 1000, 2)) ms, store transaction \(fmt(write / Double(rounds) * 1000, 2)) ms")
+}
+
 say("== Ingest throughput (batches of \(batchSize), \(batchesPerClient) batches per client, SQLite synchronous=FULL) ==")
+try await breakdown()
 for clients in [1, 8] {
     let baseline = try await baselineRun(clients: clients)
     let server = try await ingestRun(clients: clients)
@@ -159,6 +184,10 @@ for clients in [1, 8] {
 }
 
 // MARK: - 2. Report latency over a year of 1,000 boards
+if arguments.contains("--ingest-only") {
+    try await HTTPClient.shared.shutdown()
+    exit(0)
+}
 
 let boardCount = quick ? 50 : 1000
 let days = 250  // working days of 2026 (Mon–Fri from Jan 5)

@@ -2,6 +2,7 @@ import Foundation
 import HailongDomain
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Boards: creation with a one-time enrollment code, enrollment, listing with health, revocation.
 struct BoardsController {
@@ -142,7 +143,9 @@ struct ReportsController {
             let rows = try await reports.rows(units: units, fromDay: fromDay, toDay: toDay, by: by)
             switch format {
             case "json":
-                return try Response.json(Report(rows: rows))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: ReportJSON.encode(Report(rows: rows)))))
             case "csv":
                 return Response(
                     status: .ok,

@@ -29,13 +29,30 @@ extension SQLiteStore {
             var month: Int64
             var utcDay: String
         }
+        // A batch spans few hours and days: offsets and day names are computed once each.
+        var offsets: [Int64: Int64] = [:]
+        var utcDays: [Int64: String] = [:]
         let prepared = events.map { event -> Prepared in
             let filed = event.clockSynced ? event.at : receivedAt
             let second = floorDiv(filed.microseconds, 1_000_000)
-            let day = zones.localDay(zone, atSecond: second)
-            return Prepared(
-                event: event, filed: filed, hour: floorDiv(second, 3600), day: day, month: monthNumber(ofDay: day),
-                utcDay: DailyCount.day(of: event.at))
+            let hour = floorDiv(second, 3600)
+            let offset: Int64
+            if let known = offsets[hour] {
+                offset = known
+            } else {
+                offset = zones.offset(zone, atSecond: hour * 3600)
+                offsets[hour] = offset
+            }
+            let day = floorDiv(second + offset, 86_400)
+            let utcDayNumber = floorDiv(event.at.microseconds, 86_400_000_000)
+            let utcDay: String
+            if let known = utcDays[utcDayNumber] {
+                utcDay = known
+            } else {
+                utcDay = DailyCount.day(of: event.at)
+                utcDays[utcDayNumber] = utcDay
+            }
+            return Prepared(event: event, filed: filed, hour: hour, day: day, month: monthNumber(ofDay: day), utcDay: utcDay)
         }
         return try await writer.write { db in
             guard let lastSeq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM boards WHERE id = ?", arguments: [board.id]) else {

@@ -55,6 +55,15 @@ extension SQLiteStore {
                         """)
             }
         }
+        // Month rows are few (boards × months × clerks × levels): a report grouped by clerk or
+        // counter scans them in group order instead of sorting them (no temp B-tree).
+        migrator.registerMigration("v2-month-group-indexes") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX rollup_month_clerk ON rollup_month(clerk, unit_id, scale, level, bucket, ratings, rated, unrated);
+                    CREATE INDEX rollup_month_counter ON rollup_month(counter_id, unit_id, scale, level, bucket, ratings, rated, unrated);
+                    """)
+        }
         return migrator
     }
 }

@@ -224,8 +224,14 @@ public final class SQLiteStore: HailongStore {
             case .clerk: "clerk"
             case .bucket: "bucket"
             }
+        let hint =
+            switch (grain, groupBy) {
+            case (.month, .clerk): " INDEXED BY rollup_month_clerk"
+            case (.month, .counter): " INDEXED BY rollup_month_counter"
+            default: ""
+            }
         let sql = """
-            SELECT \(group) AS grp, unit_id, scale, level, sum(ratings), sum(rated), sum(unrated) FROM \(table)
+            SELECT \(group) AS grp, unit_id, scale, level, sum(ratings), sum(rated), sum(unrated) FROM \(table)\(hint)
             WHERE bucket BETWEEN ? AND ? AND unit_id IN \(Self.placeholders(unitIds.count))
             GROUP BY grp, unit_id, scale, level
             """
