@@ -73,10 +73,23 @@ struct IngestController {
                 server.metrics.rejects(.unauthorized)
                 throw error
             }
-            let batch: IngestBatch
-            do { batch = try await request.decodeJSON(IngestBatch.self, context: context, limit: 4 << 20) } catch {
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: 4 << 20) } catch {
                 server.metrics.rejects(.invalid)
-                throw error
+                throw APIError(.contentTooLarge, "tooLarge", "a batch body is at most 4 MiB")
+            }
+            let bytes = Array(body.readableBytesView)
+            let batch: IngestBatch
+            if let fast = IngestBatch.fastDecode(bytes) {
+                batch = fast
+            } else {
+                do { batch = try JSONDecoder().decode(IngestBatch.self, from: Data(bytes)) } catch let error as DecodingError {
+                    server.metrics.rejects(.invalid)
+                    throw APIError.badRequest("invalid JSON body: \(error.readable)")
+                } catch {
+                    server.metrics.rejects(.invalid)
+                    throw APIError.badRequest("invalid JSON body")
+                }
             }
             guard Text.nfc(batch.boardId) == board.id else {
                 server.metrics.rejects(.forbidden)

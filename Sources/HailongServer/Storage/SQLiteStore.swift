@@ -16,6 +16,8 @@ public final class SQLiteStore: HailongStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Reports read the rollup indexes over and over: keep them in the connection's cache.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         if path == ":memory:" {
             writer = try DatabaseQueue(configuration: configuration)
