@@ -27,6 +27,12 @@ try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateD
 defer { try? FileManager.default.removeItem(atPath: workDirectory) }
 
 func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+/// The machine is shared: the load average says how much the figures are disturbed.
+func load() -> String {
+    (FileManager.default.contents(atPath: "/proc/loadavg").map { String(decoding: $0, as: UTF8.self) } ?? "?")
+        .split(separator: " ").prefix(3).joined(separator: " ")
+}
+say("cores \(ProcessInfo.processInfo.activeProcessorCount), load average \(load())")
 func seconds(_ d: Duration) -> Double { d.seconds }
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
@@ -157,9 +163,36 @@ func breakdown() async throws {
     _ = try await store.createUnit(NewUnit(code: "hcm", name: "x"))
     let counter = try await store.createCounter(unit: "hcm", name: "x")
     let board = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "h", expiresAt: .now() + .seconds(60))
-    var decode = 0.0, check = 0.0, write = 0.0
+    var decode = 0.0, check = 0.0, write = 0.0, direct = 0.0
     let rounds = 20
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    _ = try SQLiteStore(path: workDirectory + "/breakdown-direct.db")
+    let pool = try DatabasePool(path: workDirectory + "/breakdown-direct.db", configuration: configuration)
+    try await pool.write { db in
+        try db.execute(sql: "INSERT INTO units(code, name, time_zone) VALUES ('hcm', 'x', 'Asia/Ho_Chi_Minh')")
+        try db.execute(sql: "INSERT INTO counters(unit_id, name) VALUES (1, 'x')")
+        try db.execute(sql: "INSERT INTO boards(id, unit_id, counter_id, scale) VALUES ('b0', 1, 1, 'vn3')")
+    }
     for b in 0..<rounds {
+        let directEvents = events(board: 0, batch: b)
+        let t0 = ContinuousClock.now
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
+                        outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for e in directEvents {
+                let at = WallTime(rfc3339: e.at)?.microseconds ?? 0
+                try statement.execute(arguments: [
+                    "b0", e.seq, e.kind.rawValue, at, at, false, e.level, e.binding?.rawValue, e.dossier, e.clerk,
+                    e.outcome?.rawValue, nil, nil, nil, true, at,
+                ])
+            }
+        }
+        direct += seconds(ContinuousClock.now - t0)
         let evs = events(board: 0, batch: b)
         let data = try JSONEncoder().encode(IngestBatch(boardId: board.id, fromSeq: evs[0].seq, toSeq: evs[evs.count - 1].seq, events: evs, status: .init(version: "bench", backlog: 0, clockSynced: true, uptimeS: 1)))
         var t = ContinuousClock.now
@@ -172,7 +205,7 @@ func breakdown() async throws {
         _ = try await store.ingest(board: board, batch: batch, events: checked, receivedAt: .now())
         write += seconds(ContinuousClock.now - t)
     }
-    say("per batch of \(batchSize): JSON decode \(fmt(decode / Double(rounds) * 1000, 2)) ms, check \(fmt(check / Double(rounds) * 1000, 2)) ms, store transaction \(fmt(write / Double(rounds) * 1000, 2)) ms")
+    say("per batch of \(batchSize): JSON decode \(fmt(decode / Double(rounds) * 1000, 2)) ms, check \(fmt(check / Double(rounds) * 1000, 2)) ms, store transaction \(fmt(write / Double(rounds) * 1000, 2)) ms (direct GRDB insert of the same rows, interleaved: \(fmt(direct / Double(rounds) * 1000, 2)) ms)")
 }
 
 say("== Ingest throughput (batches of \(batchSize), \(batchesPerClient) batches per client, SQLite synchronous=FULL) ==")
@@ -272,7 +305,7 @@ let counts = try await reportPool.read { db in
 say("generated \(counts.0) raw events; rollup rows: hour \(counts.1), day \(counts.2), month \(counts.3) (\(fmt(seconds(ContinuousClock.now - generateStart), 0)) s)")
 
 let requests = quick ? 20 : 200
-let baselineRuns = quick ? 3 : 5
+let baselineRuns = 3
 for (from, to) in [("2026-01-01", "2026-12-31"), ("2025-12-24", "2026-12-23")] {
     let (latencies, serverTotals) = try await withServer(store: reportStore) { base in
         var latencies: [Double] = []
@@ -313,4 +346,5 @@ for (from, to) in [("2026-01-01", "2026-12-31"), ("2025-12-24", "2026-12-23")] {
     say("by=clerk \(from)…\(to): \(serverTotals.count) rows; rollups via HTTP p50 \(fmt(percentile(latencies, 0.5))) ms, p99 \(fmt(percentile(latencies, 0.99))) ms (\(requests) requests; goal p99 < 50 ms)")
     say("    raw GROUP BY (SQL only, no HTTP): p50 \(fmt(percentile(rawLatencies, 0.5))) ms, max \(fmt(rawLatencies.max() ?? 0)) ms (\(baselineRuns) runs); same totals: \(serverTotals == rawTotals)")
 }
+say("load average at the end \(load())")
 try await HTTPClient.shared.shutdown()

@@ -18,3 +18,23 @@ import Testing
         #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: foundation, as: UTF8.self))
     }
 }
+
+@Suite struct SegmentTests {
+    private func day(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 { CivilDate.toDays(year: y, month: m, day: d) }
+
+    @Test func rangesSplitIntoYearsMonthsAndDays() {
+        let segments = SatisfactionReport.segments(fromDay: day(2025, 11, 20), toDay: day(2027, 2, 3)).map { "\($0.0.rawValue) \($0.1)...\($0.2)" }
+        #expect(
+            segments == [
+                "day \(day(2025, 11, 20))...\(day(2025, 11, 30))",
+                "day \(day(2027, 2, 1))...\(day(2027, 2, 3))",
+                "month \(2025 * 12 + 11)...\(2025 * 12 + 11)",
+                "month \(2027 * 12)...\(2027 * 12)",
+                "year 2026...2026",
+            ])
+        let calendar = SatisfactionReport.segments(fromDay: day(2026, 1, 1), toDay: day(2026, 12, 31)).map { "\($0.0.rawValue) \($0.1)...\($0.2)" }
+        #expect(calendar == ["year 2026...2026"])
+        let short = SatisfactionReport.segments(fromDay: day(2026, 3, 5), toDay: day(2026, 3, 9)).map { "\($0.0.rawValue) \($0.1)...\($0.2)" }
+        #expect(short == ["day \(day(2026, 3, 5))...\(day(2026, 3, 9))"])
+    }
+}

@@ -7,28 +7,28 @@ enum ReportJSON {
     static func encode(_ report: Report) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + report.rows.count * 256)
-        out += Array("{\"rows\":[".utf8)
+        out.append(contentsOf: "{\"rows\":[".utf8)
         for (index, row) in report.rows.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array("{\"insufficient\":\(row.insufficient),\"key\":".utf8)
+            out.append(contentsOf: "{\"insufficient\":\(row.insufficient),\"key\":".utf8)
             string(row.key, into: &out)
-            out += Array(",\"label\":".utf8)
+            out.append(contentsOf: ",\"label\":".utf8)
             string(row.label, into: &out)
-            out += Array(",\"levels\":{".utf8)
+            out.append(contentsOf: ",\"levels\":{".utf8)
             for (n, level) in row.levels.keys.sorted().enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 string(level, into: &out)
-                out += Array(":\(row.levels[level] ?? 0)".utf8)
+                out.append(contentsOf: ":\(row.levels[level] ?? 0)".utf8)
             }
             out.append(UInt8(ascii: "}"))
-            if let rate = row.rate { out += Array(",\"rate\":\(number(rate))".utf8) }
-            if let response = row.responseRate { out += Array(",\"responseRate\":\(number(response))".utf8) }
-            out += Array(",\"satisfied\":\(row.satisfied),\"total\":\(row.total)".utf8)
-            if let high = row.wilsonHigh { out += Array(",\"wilsonHigh\":\(number(high))".utf8) }
-            if let low = row.wilsonLow { out += Array(",\"wilsonLow\":\(number(low))".utf8) }
+            if let rate = row.rate { out.append(contentsOf: ",\"rate\":\(number(rate))".utf8) }
+            if let response = row.responseRate { out.append(contentsOf: ",\"responseRate\":\(number(response))".utf8) }
+            out.append(contentsOf: ",\"satisfied\":\(row.satisfied),\"total\":\(row.total)".utf8)
+            if let high = row.wilsonHigh { out.append(contentsOf: ",\"wilsonHigh\":\(number(high))".utf8) }
+            if let low = row.wilsonLow { out.append(contentsOf: ",\"wilsonLow\":\(number(low))".utf8) }
             out.append(UInt8(ascii: "}"))
         }
-        out += Array("]}".utf8)
+        out.append(contentsOf: "]}".utf8)
         return out
     }
 

@@ -109,18 +109,23 @@ struct SatisfactionReport: Sendable {
         }
     }
 
-    /// Splits a day range into whole local months (month rollup) and the days around them
-    /// (day rollup), so a year reads ~12 buckets per series instead of ~365.
+    /// Splits a day range into whole local years (year rollup), whole months (month rollup) and
+    /// the days around them (day rollup), so a calendar year reads one bucket per series.
     static func segments(fromDay: Int64, toDay: Int64) -> [(RollupGrain, Int64, Int64)] {
         var segments: [(RollupGrain, Int64, Int64)] = []
         var day = fromDay
-        var months: (Int64, Int64)?
+        var months: [(Int64, Int64)] = []
+        var years: (Int64, Int64)?
         while day <= toDay {
             let (year, month, dayOfMonth) = CivilDate.fromDays(day)
             let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
-            if dayOfMonth == 1, monthEnd <= toDay {
+            let yearEnd = CivilDate.toDays(year: year, month: 12, day: 31)
+            if month == 1, dayOfMonth == 1, yearEnd <= toDay {
+                years = (years?.0 ?? year, year)
+                day = yearEnd + 1
+            } else if dayOfMonth == 1, monthEnd <= toDay {
                 let number = year * 12 + month - 1
-                months = (months?.0 ?? number, number)
+                if let last = months.last, last.1 == number - 1 { months[months.count - 1].1 = number } else { months.append((number, number)) }
                 day = monthEnd + 1
             } else {
                 let end = min(monthEnd, toDay)
@@ -128,7 +133,8 @@ struct SatisfactionReport: Sendable {
                 day = end + 1
             }
         }
-        if let months { segments.append((.month, months.0, months.1)) }
+        segments += months.map { (.month, $0.0, $0.1) }
+        if let years { segments.append((.year, years.0, years.1)) }
         return segments
     }
 

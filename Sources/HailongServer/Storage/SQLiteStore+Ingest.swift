@@ -68,6 +68,7 @@ extension SQLiteStore {
                 var hours: [RollupKey: RollupDelta] = [:]
                 var days: [RollupKey: RollupDelta] = [:]
                 var months: [RollupKey: RollupDelta] = [:]
+                var years: [RollupKey: RollupDelta] = [:]
                 var daily: [DailyCount: Int64] = [:]
                 for item in fresh {
                     let event = item.event
@@ -86,7 +87,7 @@ extension SQLiteStore {
                     default:
                         continue
                     }
-                    for (bucket, table) in [(item.hour, 0), (item.day, 1), (item.month, 2)] {
+                    for (bucket, table) in [(item.hour, 0), (item.day, 1), (item.month, 2), (floorDiv(item.month, 12), 3)] {
                         let key = RollupKey(bucket: bucket, clerk: clerk, level: level)
                         func add(_ d: inout RollupDelta) {
                             d.ratings += delta.ratings
@@ -96,11 +97,12 @@ extension SQLiteStore {
                         switch table {
                         case 0: add(&hours[key, default: RollupDelta()])
                         case 1: add(&days[key, default: RollupDelta()])
-                        default: add(&months[key, default: RollupDelta()])
+                        case 2: add(&months[key, default: RollupDelta()])
+                        default: add(&years[key, default: RollupDelta()])
                         }
                     }
                 }
-                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_month", months)] {
+                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_month", months), ("rollup_year", years)] {
                     let statement = try db.cachedStatement(
                         sql: """
                             INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level, ratings, rated, unrated)

@@ -230,6 +230,8 @@ public final class SQLiteStore: HailongStore {
             switch (grain, groupBy) {
             case (.month, .clerk): " INDEXED BY rollup_month_clerk"
             case (.month, .counter): " INDEXED BY rollup_month_counter"
+            case (.year, .clerk): " INDEXED BY rollup_year_clerk"
+            case (.year, .counter): " INDEXED BY rollup_year_counter"
             default: ""
             }
         let sql = """
