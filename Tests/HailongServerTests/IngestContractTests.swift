@@ -78,3 +78,20 @@ import Testing
         #expect(DailyCount.day(of: WallTime(microseconds: -1)) == "1969-12-31")
     }
 }
+
+@Suite struct HalfHourZoneTests {
+    /// In a +05:30 zone one UTC hour straddles local midnight: its ratings go to two days.
+    @Test func hourStraddlingMidnightSplitsByLocalDay() async throws {
+        let h = try await Harness(minN: 1)
+        try await h.app().test(.router) { client in
+            try await client.unit("root", "Root", parent: nil, zone: "Asia/Kolkata", admin: h.adminToken)
+            let board = try await client.board(unit: "root", counter: "Desk", admin: h.adminToken)
+            let events = [rating(1, "2026-11-22T18:20:00Z", level: 3, clerk: "C1"), rating(2, "2026-11-22T18:40:00Z", level: 1, clerk: "C1")]
+            #expect(try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, events)).status == .ok)
+            let reply = try await client.send(.get, "/v1/reports/satisfaction?unit=root&from=2026-11-22&to=2026-11-23&by=day", token: h.adminToken)
+            let rows = try reply.decode(Report.self).rows
+            #expect(rows.map(\.key) == ["2026-11-22", "2026-11-23"])
+            #expect(rows.map(\.levels) == [["3": 1], ["1": 1]])
+        }
+    }
+}
