@@ -23,7 +23,7 @@ import Testing
     private func day(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 { CivilDate.toDays(year: y, month: m, day: d) }
 
     @Test func rangesSplitIntoYearsMonthsAndDays() {
-        let segments = SatisfactionReport.segments(fromDay: day(2025, 11, 20), toDay: day(2027, 2, 3)).map { "\($0.0.rawValue) \($0.1)...\($0.2)" }
+        let segments = SatisfactionReport.segments(fromDay: day(2025, 11, 20), toDay: day(2027, 2, 3)).map(\.description)
         #expect(
             segments == [
                 "day \(day(2025, 11, 20))...\(day(2025, 11, 30))",
@@ -32,9 +32,11 @@ import Testing
                 "month \(2027 * 12)...\(2027 * 12)",
                 "year 2026...2026",
             ])
-        let calendar = SatisfactionReport.segments(fromDay: day(2026, 1, 1), toDay: day(2026, 12, 31)).map { "\($0.0.rawValue) \($0.1)...\($0.2)" }
+        let calendar = SatisfactionReport.segments(fromDay: day(2026, 1, 1), toDay: day(2026, 12, 31)).map(\.description)
         #expect(calendar == ["year 2026...2026"])
-        let short = SatisfactionReport.segments(fromDay: day(2026, 3, 5), toDay: day(2026, 3, 9)).map { "\($0.0.rawValue) \($0.1)...\($0.2)" }
+        let mostly = SatisfactionReport.segments(fromDay: day(2026, 3, 5), toDay: day(2026, 3, 31)).map(\.description)
+        #expect(mostly == ["-day \(day(2026, 3, 1))...\(day(2026, 3, 4))", "month \(2026 * 12 + 2)...\(2026 * 12 + 2)"])
+        let short = SatisfactionReport.segments(fromDay: day(2026, 3, 5), toDay: day(2026, 3, 9)).map(\.description)
         #expect(short == ["day \(day(2026, 3, 5))...\(day(2026, 3, 9))"])
     }
 }
