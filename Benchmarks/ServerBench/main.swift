@@ -27,6 +27,12 @@ try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateD
 defer { try? FileManager.default.removeItem(atPath: workDirectory) }
 
 func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+/// The machine is shared: the load average says how much the figures are disturbed.
+func load() -> String {
+    (FileManager.default.contents(atPath: "/proc/loadavg").map { String(decoding: $0, as: UTF8.self) } ?? "?")
+        .split(separator: " ").prefix(3).joined(separator: " ")
+}
+say("cores \(ProcessInfo.processInfo.activeProcessorCount), load average \(load())")
 func seconds(_ d: Duration) -> Double { d.seconds }
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
@@ -151,7 +157,59 @@ func baselineRun(clients: Int) async throws -> Double {
     return Double(clients * batchesPerClient * batchSize) / seconds(ContinuousClock.now - start)
 }
 
+/// Where one batch's time goes, without HTTP: JSON decoding, checking, the store transaction.
+func breakdown() async throws {
+    let store = try SQLiteStore(path: workDirectory + "/breakdown.db")
+    _ = try await store.createUnit(NewUnit(code: "hcm", name: "x"))
+    let counter = try await store.createCounter(unit: "hcm", name: "x")
+    let board = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "h", expiresAt: .now() + .seconds(60))
+    var decode = 0.0, check = 0.0, write = 0.0, direct = 0.0
+    let rounds = 20
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    _ = try SQLiteStore(path: workDirectory + "/breakdown-direct.db")
+    let pool = try DatabasePool(path: workDirectory + "/breakdown-direct.db", configuration: configuration)
+    try await pool.write { db in
+        try db.execute(sql: "INSERT INTO units(code, name, time_zone) VALUES ('hcm', 'x', 'Asia/Ho_Chi_Minh')")
+        try db.execute(sql: "INSERT INTO counters(unit_id, name) VALUES (1, 'x')")
+        try db.execute(sql: "INSERT INTO boards(id, unit_id, counter_id, scale) VALUES ('b0', 1, 1, 'vn3')")
+    }
+    for b in 0..<rounds {
+        let directEvents = events(board: 0, batch: b)
+        let t0 = ContinuousClock.now
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
+                        outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for e in directEvents {
+                let at = WallTime(rfc3339: e.at)?.microseconds ?? 0
+                try statement.execute(arguments: [
+                    "b0", e.seq, e.kind.rawValue, at, at, false, e.level, e.binding?.rawValue, e.dossier, e.clerk,
+                    e.outcome?.rawValue, nil, nil, nil, true, at,
+                ])
+            }
+        }
+        direct += seconds(ContinuousClock.now - t0)
+        let evs = events(board: 0, batch: b)
+        let data = try JSONEncoder().encode(IngestBatch(boardId: board.id, fromSeq: evs[0].seq, toSeq: evs[evs.count - 1].seq, events: evs, status: .init(version: "bench", backlog: 0, clockSynced: true, uptimeS: 1)))
+        var t = ContinuousClock.now
+        let batch = try JSONDecoder().decode(IngestBatch.self, from: data)
+        decode += seconds(ContinuousClock.now - t)
+        t = ContinuousClock.now
+        let checked = try batch.checked(scale: .vn3)
+        check += seconds(ContinuousClock.now - t)
+        t = ContinuousClock.now
+        _ = try await store.ingest(board: board, batch: batch, events: checked, receivedAt: .now())
+        write += seconds(ContinuousClock.now - t)
+    }
+    say("per batch of \(batchSize): JSON decode \(fmt(decode / Double(rounds) * 1000, 2)) ms, check \(fmt(check / Double(rounds) * 1000, 2)) ms, store transaction \(fmt(write / Double(rounds) * 1000, 2)) ms (direct GRDB insert of the same rows, interleaved: \(fmt(direct / Double(rounds) * 1000, 2)) ms)")
+}
+
 say("== Ingest throughput (batches of \(batchSize), \(batchesPerClient) batches per client, SQLite synchronous=FULL) ==")
+try await breakdown()
 for clients in [1, 8] {
     let baseline = try await baselineRun(clients: clients)
     let server = try await ingestRun(clients: clients)
@@ -159,20 +217,29 @@ for clients in [1, 8] {
 }
 
 // MARK: - 2. Report latency over a year of 1,000 boards
+if arguments.contains("--ingest-only") {
+    try await HTTPClient.shared.shutdown()
+    exit(0)
+}
 
 let boardCount = quick ? 50 : 1000
 let days = 250  // working days of 2026 (Mon–Fri from Jan 5)
 let hoursPerDay = 8
 let perHour = 10  // ratings per board-hour → 1000 × 250 × 8 × 10 = 20 M events
-let reportPath = workDirectory + "/report.db"
+// --report-db PATH keeps the generated year in PATH and reuses it on later runs (generation
+// takes minutes); without it the data lives in the scratch directory.
+let keptReportDB: String? = arguments.firstIndex(of: "--report-db").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+let reuse = keptReportDB.map { FileManager.default.fileExists(atPath: $0) } ?? false
+let reportPath = keptReportDB ?? workDirectory + "/report.db"
 let reportStore = try SQLiteStore(path: reportPath)
 var reportConfiguration = Configuration()
 reportConfiguration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL") }
 let reportPool = try DatabasePool(path: reportPath, configuration: reportConfiguration)
-let (_, reportAdmin) = try await createAccount(store: reportStore, username: "bench", password: "bench-password", role: .admin, unit: nil, bcryptCost: 4, now: .now())
+let (_, reportAdmin) = try await createAccount(store: reportStore, username: "bench-\(UInt32.random(in: 0...UInt32.max))", password: "bench-password", role: .admin, unit: nil, bcryptCost: 4, now: .now())
 
 say("\n== Report latency: by=clerk, one year, \(boardCount) boards, \(boardCount * days * hoursPerDay * perHour) raw events ==")
 let generateStart = ContinuousClock.now
+if !reuse {
 try reportPool.write { db in
     // City → 10 districts → wards of 10 boards; 2 clerks per board.
     try db.execute(sql: "INSERT INTO units(id, code, name, parent_id, time_zone) VALUES (1, 'hcm', 'TP. Hồ Chí Minh', NULL, 'Asia/Ho_Chi_Minh')")
@@ -230,6 +297,7 @@ for b in 0..<boardCount {
     }
 }
 try await reportPool.write { db in try db.execute(sql: "ANALYZE") }
+}
 let counts = try await reportPool.read { db in
     (try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM rollup_hour") ?? 0,
      try Int.fetchOne(db, sql: "SELECT count(*) FROM rollup_day") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM rollup_month") ?? 0)
@@ -237,7 +305,7 @@ let counts = try await reportPool.read { db in
 say("generated \(counts.0) raw events; rollup rows: hour \(counts.1), day \(counts.2), month \(counts.3) (\(fmt(seconds(ContinuousClock.now - generateStart), 0)) s)")
 
 let requests = quick ? 20 : 200
-let baselineRuns = quick ? 3 : 5
+let baselineRuns = 3
 for (from, to) in [("2026-01-01", "2026-12-31"), ("2025-12-24", "2026-12-23")] {
     let (latencies, serverTotals) = try await withServer(store: reportStore) { base in
         var latencies: [Double] = []
@@ -246,10 +314,11 @@ for (from, to) in [("2026-01-01", "2026-12-31"), ("2025-12-24", "2026-12-23")] {
         let path = "/v1/reports/satisfaction?unit=hcm&from=\(from)&to=\(to)&by=clerk"
         for i in 0..<(requests + 5) {
             let start = ContinuousClock.now
-            let report: Report = try await endpoint.get(path)
+            // Latency until the whole body has arrived; decoding is the client's business.
+            let body = try await endpoint.send(.GET, path)
             let ms = seconds(ContinuousClock.now - start) * 1000
             if i >= 5 { latencies.append(ms) }  // warm-up excluded
-            if i == 0 { for row in report.rows { serverTotals[row.key] = row.total } }
+            if i == 0 { for row in try JSONDecoder().decode(Report.self, from: body).rows { serverTotals[row.key] = row.total } }
         }
         return (latencies, serverTotals)
     }
@@ -277,4 +346,5 @@ for (from, to) in [("2026-01-01", "2026-12-31"), ("2025-12-24", "2026-12-23")] {
     say("by=clerk \(from)…\(to): \(serverTotals.count) rows; rollups via HTTP p50 \(fmt(percentile(latencies, 0.5))) ms, p99 \(fmt(percentile(latencies, 0.99))) ms (\(requests) requests; goal p99 < 50 ms)")
     say("    raw GROUP BY (SQL only, no HTTP): p50 \(fmt(percentile(rawLatencies, 0.5))) ms, max \(fmt(rawLatencies.max() ?? 0)) ms (\(baselineRuns) runs); same totals: \(serverTotals == rawTotals)")
 }
+say("load average at the end \(load())")
 try await HTTPClient.shared.shutdown()

@@ -88,3 +88,4 @@ import Testing
         #expect(throws: ConfigError.self) { try ServerConfig.parse("reports: {min_n: -1}\n", file: "server.yaml") }
     }
 }
+

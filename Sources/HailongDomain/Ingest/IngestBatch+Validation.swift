@@ -51,6 +51,9 @@ extension IngestBatch {
         }
         var out: [CheckedEvent] = []
         out.reserveCapacity(events.count)
+        // A batch repeats the same clerk and each dossier (rating + session): check each text once.
+        var dossiers: [String: DossierCode] = [:]
+        var clerks: [String: ClerkID] = [:]
         for (offset, event) in events.enumerated() {
             let seq = event.seq
             guard seq == fromSeq + Int64(offset) else {
@@ -60,8 +63,24 @@ extension IngestBatch {
             var dossier: DossierCode?
             var clerk: ClerkID?
             do throws(CodeError) {
-                if let raw = event.dossier { dossier = try DossierCode(raw) }
-                if let raw = event.clerk { clerk = try ClerkID(raw) }
+                if let raw = event.dossier {
+                    if let known = dossiers[raw] {
+                        dossier = known
+                    } else {
+                        let code = try DossierCode(raw)
+                        dossiers[raw] = code
+                        dossier = code
+                    }
+                }
+                if let raw = event.clerk {
+                    if let known = clerks[raw] {
+                        clerk = known
+                    } else {
+                        let id = try ClerkID(raw)
+                        clerks[raw] = id
+                        clerk = id
+                    }
+                }
             } catch { throw BatchProblem(seq: seq, error.description) }
             if let bootId = event.bootId, bootId.utf8.count > 64 { throw BatchProblem(seq: seq, "bootId too long") }
             switch event.kind {

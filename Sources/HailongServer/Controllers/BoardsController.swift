@@ -2,6 +2,7 @@ import Foundation
 import HailongDomain
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Boards: creation with a one-time enrollment code, enrollment, listing with health, revocation.
 struct BoardsController {
@@ -72,10 +73,23 @@ struct IngestController {
                 server.metrics.rejects(.unauthorized)
                 throw error
             }
-            let batch: IngestBatch
-            do { batch = try await request.decodeJSON(IngestBatch.self, context: context, limit: 4 << 20) } catch {
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: 4 << 20) } catch {
                 server.metrics.rejects(.invalid)
-                throw error
+                throw APIError(.contentTooLarge, "tooLarge", "a batch body is at most 4 MiB")
+            }
+            let bytes = Array(body.readableBytesView)
+            let batch: IngestBatch
+            if let fast = IngestBatch.fastDecode(bytes) {
+                batch = fast
+            } else {
+                do { batch = try JSONDecoder().decode(IngestBatch.self, from: Data(bytes)) } catch let error as DecodingError {
+                    server.metrics.rejects(.invalid)
+                    throw APIError.badRequest("invalid JSON body: \(error.readable)")
+                } catch {
+                    server.metrics.rejects(.invalid)
+                    throw APIError.badRequest("invalid JSON body")
+                }
             }
             guard Text.nfc(batch.boardId) == board.id else {
                 server.metrics.rejects(.forbidden)
@@ -142,7 +156,9 @@ struct ReportsController {
             let rows = try await reports.rows(units: units, fromDay: fromDay, toDay: toDay, by: by)
             switch format {
             case "json":
-                return try Response.json(Report(rows: rows))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: ReportJSON.encode(Report(rows: rows)))))
             case "csv":
                 return Response(
                     status: .ok,

@@ -42,8 +42,13 @@ struct SatisfactionReport: Sendable {
         switch dimension {
         case .unit, .counter, .clerk:
             let group: RollupGroup = dimension == .unit ? .unit : dimension == .counter ? .counter : .clerk
-            for (grain, from, to) in Self.segments(fromDay: fromDay, toDay: toDay) {
-                for count in try await store.rollupCounts(unitIds: unitIds, grain: grain, from: from, to: to, groupBy: group) {
+            for segment in Self.segments(fromDay: fromDay, toDay: toDay) {
+                for var count in try await store.rollupCounts(
+                    unitIds: unitIds, grain: segment.grain, from: segment.from, to: segment.to, groupBy: group)
+                {
+                    count.ratings *= segment.sign
+                    count.rated *= segment.sign
+                    count.unrated *= segment.sign
                     add(count, key: dimension == .unit ? (unitById[count.unitId]?.code ?? "") : count.group)
                 }
             }
@@ -71,6 +76,13 @@ struct SatisfactionReport: Sendable {
             }
         }
         let labels = try await labels(for: dimension, keys: Array(tallies.keys), units: units)
+        // Subtracted segments can leave zero counts (and rows) behind: a row or level is shown
+        // only where something was counted.
+        for (key, tally) in tallies {
+            var cleaned = tally
+            cleaned.levels = tally.levels.filter { $0.value != 0 }
+            if cleaned.levels.isEmpty, cleaned.rated == 0, cleaned.unrated == 0 { tallies[key] = nil } else { tallies[key] = cleaned }
+        }
         var rows = tallies.map { key, tally in
             ReportRow(
                 key: key, label: labels[key] ?? key, levels: tally.levels, satisfied: tally.satisfied, rated: tally.rated,
@@ -109,26 +121,54 @@ struct SatisfactionReport: Sendable {
         }
     }
 
-    /// Splits a day range into whole local months (month rollup) and the days around them
-    /// (day rollup), so a year reads ~12 buckets per series instead of ~365.
-    static func segments(fromDay: Int64, toDay: Int64) -> [(RollupGrain, Int64, Int64)] {
-        var segments: [(RollupGrain, Int64, Int64)] = []
+    /// A piece of a report's range read from one rollup table; `sign` −1 subtracts it.
+    struct Segment: Equatable, CustomStringConvertible {
+        var grain: RollupGrain
+        var from: Int64
+        var to: Int64
+        var sign: Int64 = 1
+        var description: String { "\(sign < 0 ? "-" : "")\(grain.rawValue) \(from)...\(to)" }
+    }
+
+    /// Splits a day range into whole local years (year rollup), whole months (month rollup) and
+    /// the days around them (day rollup), so a calendar year reads one bucket per series. A
+    /// month mostly inside the range is read whole, minus its few outside days.
+    static func segments(fromDay: Int64, toDay: Int64) -> [Segment] {
+        var segments: [Segment] = []
         var day = fromDay
-        var months: (Int64, Int64)?
+        var months: [(Int64, Int64)] = []
+        var years: (Int64, Int64)?
         while day <= toDay {
             let (year, month, dayOfMonth) = CivilDate.fromDays(day)
+            let monthStart = CivilDate.toDays(year: year, month: month, day: 1)
             let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
-            if dayOfMonth == 1, monthEnd <= toDay {
-                let number = year * 12 + month - 1
-                months = (months?.0 ?? number, number)
+            let yearEnd = CivilDate.toDays(year: year, month: 12, day: 31)
+            let number = year * 12 + month - 1
+            func addMonth() {
+                if let last = months.last, last.1 == number - 1 { months[months.count - 1].1 = number } else { months.append((number, number)) }
+            }
+            if month == 1, dayOfMonth == 1, yearEnd <= toDay {
+                years = (years?.0 ?? year, year)
+                day = yearEnd + 1
+            } else if dayOfMonth == 1, monthEnd <= toDay {
+                addMonth()
                 day = monthEnd + 1
             } else {
                 let end = min(monthEnd, toDay)
-                segments.append((.day, day, end))
+                let inside = end - day + 1
+                let outside = (monthEnd - monthStart + 1) - inside
+                if outside < inside {
+                    addMonth()
+                    if day > monthStart { segments.append(Segment(grain: .day, from: monthStart, to: day - 1, sign: -1)) }
+                    if end < monthEnd { segments.append(Segment(grain: .day, from: end + 1, to: monthEnd, sign: -1)) }
+                } else {
+                    segments.append(Segment(grain: .day, from: day, to: end))
+                }
                 day = end + 1
             }
         }
-        if let months { segments.append((.month, months.0, months.1)) }
+        segments += months.map { Segment(grain: .month, from: $0.0, to: $0.1) }
+        if let years { segments.append(Segment(grain: .year, from: years.0, to: years.1)) }
         return segments
     }
 

@@ -98,9 +98,10 @@ public enum IngestOutcome: Sendable, Equatable {
     case gap(acknowledgedSeq: Int64, expectedSeq: Int64)
 }
 
-/// Rollup granularity. Hour buckets are UTC hours; day and month buckets are the local
-/// days/months of the row's own unit (days since 1970-01-01, months as year*12+month-1).
-public enum RollupGrain: String, Sendable { case hour, day, month }
+/// Rollup granularity. Hour buckets are UTC hours; day, month and year buckets are the local
+/// days/months/years of the row's own unit (days since 1970-01-01, months as year*12+month-1,
+/// years as the year number).
+public enum RollupGrain: String, Sendable { case hour, day, month, year }
 
 /// What a rollup query groups by, besides unit, scale and level.
 public enum RollupGroup: String, Sendable { case unit, counter, clerk, bucket }

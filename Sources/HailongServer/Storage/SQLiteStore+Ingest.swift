@@ -8,6 +8,13 @@ extension SQLiteStore {
         var level: Int
     }
 
+    private struct FineKey: Hashable {
+        var hour: Int64
+        var day: Int64
+        var clerk: String
+        var level: Int
+    }
+
     private struct RollupDelta {
         var ratings: Int64 = 0
         var rated: Int64 = 0
@@ -29,13 +36,30 @@ extension SQLiteStore {
             var month: Int64
             var utcDay: String
         }
+        // A batch spans few hours and days: offsets and day names are computed once each.
+        var offsets: [Int64: Int64] = [:]
+        var utcDays: [Int64: String] = [:]
         let prepared = events.map { event -> Prepared in
             let filed = event.clockSynced ? event.at : receivedAt
             let second = floorDiv(filed.microseconds, 1_000_000)
-            let day = zones.localDay(zone, atSecond: second)
-            return Prepared(
-                event: event, filed: filed, hour: floorDiv(second, 3600), day: day, month: monthNumber(ofDay: day),
-                utcDay: DailyCount.day(of: event.at))
+            let hour = floorDiv(second, 3600)
+            let offset: Int64
+            if let known = offsets[hour] {
+                offset = known
+            } else {
+                offset = zones.offset(zone, atSecond: hour * 3600)
+                offsets[hour] = offset
+            }
+            let day = floorDiv(second + offset, 86_400)
+            let utcDayNumber = floorDiv(event.at.microseconds, 86_400_000_000)
+            let utcDay: String
+            if let known = utcDays[utcDayNumber] {
+                utcDay = known
+            } else {
+                utcDay = DailyCount.day(of: event.at)
+                utcDays[utcDayNumber] = utcDay
+            }
+            return Prepared(event: event, filed: filed, hour: hour, day: day, month: monthNumber(ofDay: day), utcDay: utcDay)
         }
         return try await writer.write { db in
             guard let lastSeq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM boards WHERE id = ?", arguments: [board.id]) else {
@@ -48,42 +72,43 @@ extension SQLiteStore {
             let newLast = max(lastSeq, batch.toSeq)
             if !fresh.isEmpty {
                 try Self.store(db, board: board, fresh: fresh.map { ($0.event, $0.filed) }, receivedAt: receivedAt)
-                var hours: [RollupKey: RollupDelta] = [:]
-                var days: [RollupKey: RollupDelta] = [:]
-                var months: [RollupKey: RollupDelta] = [:]
+                // Group by (UTC hour, local day) first — one dictionary step per event; an hour
+                // may straddle two local days in half-hour zones — then fold the few groups
+                // into hours, days, months and years.
+                var fine: [FineKey: RollupDelta] = [:]
                 var daily: [DailyCount: Int64] = [:]
                 for item in fresh {
                     let event = item.event
                     let clerk = event.clerk?.value ?? ""
-                    var delta = RollupDelta()
-                    let level: Int
                     switch event.kind {
                     case .rating:
                         guard let rated = event.level else { continue }
-                        level = rated
-                        delta.ratings = 1
+                        fine[FineKey(hour: item.hour, day: item.day, clerk: clerk, level: rated), default: RollupDelta()].ratings += 1
                         daily[DailyCount(day: item.utcDay, clerk: clerk, level: rated, count: 0), default: 0] += 1
                     case .session:
-                        level = 0
-                        if event.outcome == .rated { delta.rated = 1 } else { delta.unrated = 1 }
+                        let key = FineKey(hour: item.hour, day: item.day, clerk: clerk, level: 0)
+                        if event.outcome == .rated { fine[key, default: RollupDelta()].rated += 1 } else { fine[key, default: RollupDelta()].unrated += 1 }
                     default:
                         continue
                     }
-                    for (bucket, table) in [(item.hour, 0), (item.day, 1), (item.month, 2)] {
-                        let key = RollupKey(bucket: bucket, clerk: clerk, level: level)
-                        func add(_ d: inout RollupDelta) {
-                            d.ratings += delta.ratings
-                            d.rated += delta.rated
-                            d.unrated += delta.unrated
-                        }
-                        switch table {
-                        case 0: add(&hours[key, default: RollupDelta()])
-                        case 1: add(&days[key, default: RollupDelta()])
-                        default: add(&months[key, default: RollupDelta()])
-                        }
-                    }
                 }
-                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_month", months)] {
+                var hours: [RollupKey: RollupDelta] = [:]
+                var days: [RollupKey: RollupDelta] = [:]
+                var months: [RollupKey: RollupDelta] = [:]
+                var years: [RollupKey: RollupDelta] = [:]
+                func add(_ delta: RollupDelta, to sum: inout RollupDelta) {
+                    sum.ratings += delta.ratings
+                    sum.rated += delta.rated
+                    sum.unrated += delta.unrated
+                }
+                for (key, delta) in fine {
+                    let month = monthNumber(ofDay: key.day)
+                    add(delta, to: &hours[RollupKey(bucket: key.hour, clerk: key.clerk, level: key.level), default: RollupDelta()])
+                    add(delta, to: &days[RollupKey(bucket: key.day, clerk: key.clerk, level: key.level), default: RollupDelta()])
+                    add(delta, to: &months[RollupKey(bucket: month, clerk: key.clerk, level: key.level), default: RollupDelta()])
+                    add(delta, to: &years[RollupKey(bucket: floorDiv(month, 12), clerk: key.clerk, level: key.level), default: RollupDelta()])
+                }
+                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_month", months), ("rollup_year", years)] {
                     let statement = try db.cachedStatement(
                         sql: """
                             INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level, ratings, rated, unrated)

@@ -55,6 +55,32 @@ extension SQLiteStore {
                         """)
             }
         }
+        // Month rows are few (boards × months × clerks × levels): a report grouped by clerk or
+        // counter scans them in group order instead of sorting them (no temp B-tree).
+        migrator.registerMigration("v2-month-group-indexes") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX rollup_month_clerk ON rollup_month(clerk, unit_id, scale, level, bucket, ratings, rated, unrated);
+                    CREATE INDEX rollup_month_counter ON rollup_month(counter_id, unit_id, scale, level, bucket, ratings, rated, unrated);
+                    """)
+        }
+        // Whole local years: a year's report for a city reads boards × clerks × levels rows.
+        migrator.registerMigration("v3-year-rollup") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rollup_year (
+                        bucket INTEGER NOT NULL, unit_id INTEGER NOT NULL, counter_id INTEGER NOT NULL,
+                        clerk TEXT NOT NULL, scale TEXT NOT NULL, level INTEGER NOT NULL,
+                        ratings INTEGER NOT NULL DEFAULT 0, rated INTEGER NOT NULL DEFAULT 0, unrated INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (bucket, counter_id, clerk, scale, level)) WITHOUT ROWID;
+                    CREATE INDEX rollup_year_unit ON rollup_year(unit_id, bucket, clerk, scale, level, ratings, rated, unrated);
+                    CREATE INDEX rollup_year_clerk ON rollup_year(clerk, unit_id, scale, level, bucket, ratings, rated, unrated);
+                    CREATE INDEX rollup_year_counter ON rollup_year(counter_id, unit_id, scale, level, bucket, ratings, rated, unrated);
+                    INSERT INTO rollup_year(bucket, unit_id, counter_id, clerk, scale, level, ratings, rated, unrated)
+                        SELECT bucket / 12, unit_id, counter_id, clerk, scale, level, sum(ratings), sum(rated), sum(unrated)
+                        FROM rollup_month GROUP BY bucket / 12, counter_id, clerk, scale, level;
+                    """)
+        }
         return migrator
     }
 }

@@ -16,6 +16,8 @@ public final class SQLiteStore: HailongStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Reports read the rollup indexes over and over: keep them in the connection's cache.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         if path == ":memory:" {
             writer = try DatabaseQueue(configuration: configuration)
@@ -224,8 +226,16 @@ public final class SQLiteStore: HailongStore {
             case .clerk: "clerk"
             case .bucket: "bucket"
             }
+        let hint =
+            switch (grain, groupBy) {
+            case (.month, .clerk): " INDEXED BY rollup_month_clerk"
+            case (.month, .counter): " INDEXED BY rollup_month_counter"
+            case (.year, .clerk): " INDEXED BY rollup_year_clerk"
+            case (.year, .counter): " INDEXED BY rollup_year_counter"
+            default: ""
+            }
         let sql = """
-            SELECT \(group) AS grp, unit_id, scale, level, sum(ratings), sum(rated), sum(unrated) FROM \(table)
+            SELECT \(group) AS grp, unit_id, scale, level, sum(ratings), sum(rated), sum(unrated) FROM \(table)\(hint)
             WHERE bucket BETWEEN ? AND ? AND unit_id IN \(Self.placeholders(unitIds.count))
             GROUP BY grp, unit_id, scale, level
             """
