@@ -71,7 +71,7 @@ public func createAccount(
     let hash = HummingbirdBcryptShim.hash(password, cost: bcryptCost)
     let account = try await store.createAccount(username: username, passwordHash: hash, role: role, unit: unit)
     let token = Secret.token(prefix: "hla_")
-    try await store.addAPIToken(hash: SHA256.hex(token), accountId: account.id, now: now)
+    try await store.addAPIToken(hash: TokenDigest.hex(token), accountId: account.id, now: now)
     return (account, token)
 }
 

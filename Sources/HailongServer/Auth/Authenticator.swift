@@ -18,7 +18,7 @@ struct Authenticator: Sendable {
     /// account token, 403 for another role).
     func account(_ request: Request, _ roles: Set<Role>) async throws -> Account {
         let token = try bearer(request)
-        guard token.hasPrefix("hla_"), let account = try await store.account(tokenHash: SHA256.hex(token)) else {
+        guard token.hasPrefix("hla_"), let account = try await store.account(tokenHash: TokenDigest.hex(token)) else {
             throw APIError.unauthorized()
         }
         guard roles.contains(account.role) else {
@@ -30,7 +30,7 @@ struct Authenticator: Sendable {
     /// The enrolled, unrevoked board behind the request.
     func board(_ request: Request) async throws -> BoardInfo {
         let token = try bearer(request)
-        guard token.hasPrefix("hlb_"), let board = try await store.board(tokenHash: SHA256.hex(token)) else {
+        guard token.hasPrefix("hlb_"), let board = try await store.board(tokenHash: TokenDigest.hex(token)) else {
             throw APIError.unauthorized()
         }
         guard !board.revoked else { throw APIError.unauthorized("board \(board.id) is revoked") }

@@ -22,7 +22,7 @@ struct BoardsController {
             let expires = server.now() + Self.codeLifetime
             let board = try await mapped {
                 try await server.store.createBoard(
-                    unit: new.unit, counterId: new.counterId, scale: new.scale ?? .vn3, codeHash: SHA256.hex(code), expiresAt: expires)
+                    unit: new.unit, counterId: new.counterId, scale: new.scale ?? .vn3, codeHash: TokenDigest.hex(code), expiresAt: expires)
             }
             server.logger.debug("board created", metadata: ["board": "\(board.id)", "unit": "\(board.unit)"])
             return try Response.json(NewBoardReply(board: board, enrollmentCode: code, expiresAt: expires.rfc3339), status: .created)
@@ -46,7 +46,7 @@ struct BoardsController {
             let token = Secret.token(prefix: "hlb_")
             let board: BoardInfo
             do {
-                board = try await server.store.enroll(codeHash: SHA256.hex(code), tokenHash: SHA256.hex(token), now: server.now())
+                board = try await server.store.enroll(codeHash: TokenDigest.hex(code), tokenHash: TokenDigest.hex(token), now: server.now())
             } catch StoreError.notFound {
                 throw APIError(.unauthorized, "invalidCode", "unknown or already used enrollment code")
             } catch StoreError.invalid(let why) {
@@ -80,16 +80,12 @@ struct IngestController {
             }
             let bytes = Array(body.readableBytesView)
             let batch: IngestBatch
-            if let fast = IngestBatch.fastDecode(bytes) {
-                batch = fast
-            } else {
-                do { batch = try JSONDecoder().decode(IngestBatch.self, from: Data(bytes)) } catch let error as DecodingError {
-                    server.metrics.rejects(.invalid)
-                    throw APIError.badRequest("invalid JSON body: \(error.readable)")
-                } catch {
-                    server.metrics.rejects(.invalid)
-                    throw APIError.badRequest("invalid JSON body")
-                }
+            do { batch = try JSONDecoder().decode(IngestBatch.self, from: Data(bytes)) } catch let error as DecodingError {
+                server.metrics.rejects(.invalid)
+                throw APIError.badRequest("invalid JSON body: \(error.readable)")
+            } catch {
+                server.metrics.rejects(.invalid)
+                throw APIError.badRequest("invalid JSON body")
             }
             guard Text.nfc(batch.boardId) == board.id else {
                 server.metrics.rejects(.forbidden)
@@ -158,7 +154,7 @@ struct ReportsController {
             case "json":
                 return Response(
                     status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: ReportJSON.encode(Report(rows: rows)))))
+                    body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.hailong.encode(Report(rows: rows)))))
             case "csv":
                 return Response(
                     status: .ok,

@@ -37,7 +37,7 @@ struct AccountsController {
                 Bcrypt.verify(login.password, hash: hash)
             else { throw APIError.unauthorized("wrong username or password") }
             let token = Secret.token(prefix: "hla_")
-            try await server.store.addAPIToken(hash: SHA256.hex(token), accountId: account.id, now: server.now())
+            try await server.store.addAPIToken(hash: TokenDigest.hex(token), accountId: account.id, now: server.now())
             return try Response.json(LoginReply(token: token, username: account.username, role: account.role, unit: account.unit), status: .created)
         }
         router.post("/v1/accounts") { request, context in
