@@ -50,11 +50,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: systemd's notify protocol and watchdog, for the agent and the server alike.
+        .target(
+            name: "HailongSystemd",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HailongSystemdTests", dependencies: ["HailongSystemd"], swiftSettings: strict),
+
         // MARK: The board agent.
         .target(
             name: "HailongAgent",
             dependencies: [
-                "HailongDomain", "HailongGPIO",
+                "HailongDomain", "HailongGPIO", "HailongSystemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,7 +140,7 @@ package.targets += [
     .target(
         name: "HailongServer",
         dependencies: [
-            "HailongDomain",
+            "HailongDomain", "HailongSystemd",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -158,9 +169,10 @@ package.targets += [
     .executableTarget(
         name: "hailong-server",
         dependencies: [
-            "HailongServer",
+            "HailongServer", "HailongSystemd",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Sources/Executables/hailong-server",
         swiftSettings: strict

@@ -4,6 +4,7 @@ public import HailongGPIO
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
+public import HailongSystemd
 
 /// One counter board's agent: config, event log, GPIO backend, counter pipeline and local API,
 /// assembled; `services` are what `hailong-agent run` runs in a `ServiceGroup`.

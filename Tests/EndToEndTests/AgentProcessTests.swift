@@ -280,3 +280,36 @@ struct AgentNotifyTests {
         #expect(process.terminationStatus == 0)
     }
 }
+
+@Suite("The server under systemd's notify protocol", .serialized)
+struct ServerNotifyTests {
+    @Test("hailong-server: READY=1 once listening, WATCHDOG=1 while the database answers, STOPPING=1 on SIGTERM")
+    func notifyProtocol() throws {
+        let notify = try NotifySocket()
+        let dir = NSTemporaryDirectory() + "hailong-server-notify-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let port = try freePort()
+        try "listen: \"127.0.0.1:\(port)\"\nstorage: {driver: sqlite, path: \(dir)/server.db}\n"
+            .write(toFile: dir + "/server.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDir + "/hailong-server")
+        process.arguments = ["serve", "--config", dir + "/server.yaml"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify.path
+        environment["WATCHDOG_USEC"] = "600000"
+        process.environment = environment
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let startup = notify.receive(until: "READY=1")
+        #expect(startup.last?.contains("READY=1") == true, "\(startup)")
+        #expect(startup.joined().contains("STATUS=listening on 127.0.0.1:\(port)"), "\(startup)")
+        let pings = notify.receive(until: "WATCHDOG=1")
+        #expect(pings.last?.contains("WATCHDOG=1") == true, "\(pings)")
+        process.terminate()
+        let stopping = notify.receive(until: "STOPPING=1")
+        #expect(stopping.last?.contains("STOPPING=1") == true, "\(stopping)")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}

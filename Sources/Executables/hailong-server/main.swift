@@ -1,8 +1,10 @@
 import ArgumentParser
 import HailongDomain
 import HailongServer
+import HailongSystemd
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 @main
 struct HailongServerCommand: AsyncParsableCommand {
@@ -35,8 +37,23 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: Options
     func run() async throws {
         let config = try options.load()
-        let app = try buildApplication(config)
-        try await app.runService()
+        let logger = Logger(label: "hailong.server")
+        // systemd (Type=notify): READY=1 once the database is open and the socket listens,
+        // WATCHDOG=1 while the database answers, STOPPING=1 on SIGTERM.
+        let notifier = SystemdNotifier(logger: logger)
+        let store = try openStore(config, logger: logger)
+        let app = try buildApplication(config, store: store, logger: logger) { port in
+            notifier.notify(.ready, .status("listening on \(config.host):\(port), storage \(config.driver.rawValue)"))
+        }
+        let watchdog = WatchdogService(
+            notifier: notifier,
+            probe: { (try? await store.units()) != nil },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: watchdog), .init(service: StoppingNotice(notifier: notifier))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 

@@ -135,3 +135,15 @@ private actor WatchdogRounds {
         }
     }
 }
+
+/// Tells systemd `STOPPING=1` as soon as the service group starts shutting down (SIGTERM).
+public struct StoppingNotice: Service {
+    private let notifier: SystemdNotifier
+
+    public init(notifier: SystemdNotifier) { self.notifier = notifier }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        notifier.notify(.stopping)
+    }
+}

@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-@testable import HailongAgent
+@testable import HailongSystemd
 
 /// A datagram socket standing in for systemd's `NOTIFY_SOCKET`.
 private final class NotifySocketListener: Sendable {
