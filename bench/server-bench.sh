@@ -4,5 +4,5 @@
 # space under $TMPDIR (removed at the end). `--quick` runs small sizes as a smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product hailong-bench-server
+swift build -c release --static-swift-stdlib --product hailong-bench-server
 exec .build/release/hailong-bench-server "$@"
