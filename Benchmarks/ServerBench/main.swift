@@ -286,6 +286,7 @@ for b in 0..<boardCount {
             ("rollup_hour", "filed_us / 3600000000"),
             ("rollup_day", "(filed_us / 1000000 + 25200) / 86400"),
             ("rollup_month", "CAST(strftime('%Y', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER) - 1"),
+            ("rollup_year", "CAST(strftime('%Y', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER)"),
         ] {
             try db.execute(
                 sql: """
