@@ -24,7 +24,7 @@ struct ChaosTests {
         let seed = environment["HAILONG_CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(Int64.max))
         print("chaos seed: \(seed) (replay with HAILONG_CHAOS_SEED=\(seed) Tests/chaos/run)")
         let target = Int(environment["HAILONG_CHAOS_RATINGS"] ?? "") ?? 2_000
-        let chaosSeconds = Double(environment["HAILONG_CHAOS_SECONDS"] ?? "") ?? 110
+        let chaosSeconds = Double(environment["HAILONG_CHAOS_SECONDS"] ?? "") ?? 100
         var rng = ChaosRandom(seed: seed)
 
         let dir = NSTemporaryDirectory() + "hailong-chaos-\(seed)"
@@ -60,6 +60,7 @@ struct ChaosTests {
         let log = Locked<[String]>([])
         let agents = boards
         let chaosSeed = rng.next()
+        let driving = Locked(agents.count)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, board) in agents.enumerated() {
                 let driverSeed = driverSeeds[index]
@@ -67,13 +68,15 @@ struct ChaosTests {
                 group.addTask {
                     var rng = ChaosRandom(seed: driverSeed)
                     try await board.drive(until: chaosEnd, atLeast: share, rng: &rng)
+                    driving.withLock { $0 -= 1 }
                 }
             }
             group.addTask {
                 var rng = ChaosRandom(seed: chaosSeed)
                 let boards = agents
                 var outageDone = false
-                while ContinuousClock.now < chaosEnd {
+                // Until the chaos time is over and every driver has its ratings.
+                while ContinuousClock.now < chaosEnd || driving.withLock({ $0 }) > 0 {
                     try await Task.sleep(for: .milliseconds(Int64(rng.below(2500)) + 500))
                     let elapsed = ContinuousClock.now - started
                     if !outageDone, elapsed > .seconds(15) {
@@ -119,7 +122,7 @@ struct ChaosTests {
             let stats = board.stats.withLock { $0 }
             let ratings = local.filter { $0.kind == .rating }
             #expect(ratings.count == stats.ok, "\(board.name): \(ratings.count) ratings logged, driver got \(stats.ok) OKs")
-            print("\(board.name) (\(board.boardId)): \(local.count) events, \(stats.ok) ratings (\(stats.clerkOnly) clerk-only), \(stats.unrated) unrated sessions, \(stats.suppressed) suppressed presses, \(board.restarts.withLock { $0 }) restarts")
+            print("\(board.name) (\(board.boardId)): \(local.count) events, \(stats.ok) ratings (\(stats.clerkOnly) clerk-only), \(stats.unrated) unrated sessions, \(stats.suppressed) suppressed presses, \(stats.unseen) unseen, \(board.restarts.withLock { $0 }) restarts")
             okTotal += stats.ok
         }
         #expect(okTotal >= target, "only \(okTotal) ratings")
@@ -272,7 +275,7 @@ final class ServerProcess: @unchecked Sendable {
 /// One real agent on simulated buttons, forwarding to the server; restarted by the chaos loop
 /// only between the driver's steps, so every press the driver sends gets its answer.
 final class ChaosBoard: @unchecked Sendable {
-    struct Stats { var ok = 0, clerkOnly = 0, unrated = 0, suppressed = 0 }
+    struct Stats { var ok = 0, clerkOnly = 0, unrated = 0, suppressed = 0, unseen = 0 }
 
     let dir: String
     let port: Int
@@ -361,13 +364,15 @@ final class ChaosBoard: @unchecked Sendable {
 
     /// A press; counts what the agent says it stored.
     private func press(_ level: Int) async throws -> String {
-        let reply = try await call("POST", "/v1/sim/press", #"{"level":\#(level)}"#)
+        // Held 1 ms: released right after the press is answered, so the next press is a new edge.
+        let reply = try await call("POST", "/v1/sim/press", #"{"level":\#(level),"holdMs":1}"#)
         let result = reply["result"] as? String ?? ""
         let events = reply["events"] as? [[String: Any]] ?? []
         let rated = events.filter { $0["kind"] as? String == "rating" }.count
         stats.withLock {
             $0.ok += rated
             if result == "suppressed" { $0.suppressed += 1 }
+            if result == "unseen" { $0.unseen += 1 }
         }
         return result
     }
@@ -386,7 +391,11 @@ final class ChaosBoard: @unchecked Sendable {
                     // A citizen served and rated; sometimes a second, impatient press (suppressed).
                     try await call("POST", "/v1/session", #"{"dossier":"\#(code)","clerk":"\#(clerk)"}"#)
                     if try await press(1 + Int(rng.below(3))) == "rated" { lastAccepted = .now }
-                    if rng.below(4) == 0 { _ = try await press(1 + Int(rng.below(3))) }
+                    if rng.below(4) == 0 {
+                        // Past the 30 ms debounce, well within the 1 s spam interval.
+                        try await Task.sleep(for: .milliseconds(60))
+                        _ = try await press(1 + Int(rng.below(3)))
+                    }
                 } else if roll < 85 {
                     // Served, no press: the clerk's software closes the session unrated.
                     try await call("POST", "/v1/session", #"{"dossier":"\#(code)","clerk":"\#(clerk)"}"#)
@@ -405,7 +414,7 @@ final class ChaosBoard: @unchecked Sendable {
                 throw error
             }
             await turn.release()
-            try await Task.sleep(for: .milliseconds(Int64(rng.below(60)) + 20))
+            try await Task.sleep(for: .milliseconds(Int64(rng.below(30)) + 40))
         }
     }
 

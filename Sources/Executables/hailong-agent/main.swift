@@ -196,6 +196,14 @@ struct Status: AsyncParsableCommand {
             print("Đánh giá cuối / Last: #\(rating.seq) level \(rating.level) \(label) (\(rating.binding?.rawValue ?? "")) at \(rating.at)")
         }
         print("Sự kiện / Events:     last #\(status.lastSeq), backlog \(status.backlog)")
+        if let uplink = status.uplink {
+            if let disabled = uplink.disabled {
+                print("Máy chủ / Uplink:     \(disabled)")
+            } else {
+                let last = uplink.lastUpload ?? "never"
+                print("Máy chủ / Uplink:     board \(uplink.boardId ?? "?") → \(uplink.server), last upload \(last)\(uplink.lastError.map { ", last error: \($0)" } ?? "")")
+            }
+        }
         print("Đồng hồ / Clock:      \(status.clock.now) \(status.clock.synchronized ? "synchronized" : "NOT synchronized")")
         print("Đèn / LEDs:           \(status.leds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         print("GPIO:                 \(status.gpio.backend) \(status.gpio.chip) [\(status.gpio.label)]")
