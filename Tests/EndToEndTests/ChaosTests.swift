@@ -387,7 +387,7 @@ final class ChaosBoard: @unchecked Sendable {
                 let roll = rng.below(100)
                 dossier += 1
                 let code = "000.30.25.H17-\(counterId)-\(dossier)"
-                if roll < 70 {
+                if roll < 72 {
                     // A citizen served and rated; sometimes a second, impatient press (suppressed).
                     try await call("POST", "/v1/session", #"{"dossier":"\#(code)","clerk":"\#(clerk)"}"#)
                     if try await press(1 + Int(rng.below(3))) == "rated" { lastAccepted = .now }
@@ -396,13 +396,16 @@ final class ChaosBoard: @unchecked Sendable {
                         try await Task.sleep(for: .milliseconds(60))
                         _ = try await press(1 + Int(rng.below(3)))
                     }
-                } else if roll < 85 {
+                } else if roll < 90 {
                     // Served, no press: the clerk's software closes the session unrated.
                     try await call("POST", "/v1/session", #"{"dossier":"\#(code)","clerk":"\#(clerk)"}"#)
                     try await call("DELETE", "/v1/session")
                     stats.withLock { $0.unrated += 1 }
-                } else if ContinuousClock.now - lastAccepted > .milliseconds(1100) {
-                    // A press with no session open: a clerk-only rating.
+                } else {
+                    // A press with no session open: a clerk-only rating, once the 1 s spam interval
+                    // since the last accepted press has passed (the agent's rule, on its own clock).
+                    let since = ContinuousClock.now - lastAccepted
+                    if since < .milliseconds(1100) { try await Task.sleep(for: .milliseconds(1100) - since) }
                     let before = stats.withLock { $0.ok }
                     if try await press(1 + Int(rng.below(3))) == "rated" {
                         lastAccepted = .now
