@@ -33,8 +33,8 @@ extension EventLog {
                 {
                     events.removeSubrange(cut...)
                 }
-                let backlog = Int64(try EventRecord.filter(EventRecord.Columns.forwarded == false).fetchCount(db))
                 let lastSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'event'") ?? 0
+                let backlog = try Self.backlog(db, lastSeq: lastSeq)
                 var aggregates: [DailyCount] = []
                 if let toSeq = events.last?.seq, toSeq == lastSeq {
                     let days = alsoDays.union(events.filter { $0.kind == .rating }.map { DailyCount.day(of: WallTime(microseconds: $0.wallUs)) })
@@ -54,6 +54,14 @@ extension EventLog {
         } catch {
             throw StorageError.readFailed(reason: Self.explain(error, path: path))
         }
+    }
+
+    /// Unforwarded events: those after the oldest unforwarded one. Forwarded marks always cover a
+    /// prefix of the log and retention never deletes an unforwarded event, so this is exact,
+    /// and an index seek instead of a count over a backlog that may hold a million events.
+    static func backlog(_ db: Database, lastSeq: Int64) throws -> Int64 {
+        guard let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM event WHERE forwarded = 0") else { return 0 }
+        return lastSeq - first + 1
     }
 
     /// Marks every event up to `seq` forwarded (the server acknowledged it) and records the

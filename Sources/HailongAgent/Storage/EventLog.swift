@@ -159,7 +159,7 @@ public final class EventLog: Sendable {
             return try writer.read { db in
                 // sqlite_sequence keeps the last seq even when retention pruned every event.
                 let last = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'event'") ?? 0
-                let backlog = try EventRecord.filter(EventRecord.Columns.forwarded == false).fetchCount(db)
+                let backlog = Int(try Self.backlog(db, lastSeq: last))
                 let rating = try EventRecord.filter(EventRecord.Columns.kind == EventKind.rating.rawValue)
                     .order(EventRecord.Columns.seq.desc).fetchOne(db)
                 return Summary(lastSeq: last, backlog: backlog, lastRating: rating)

@@ -83,7 +83,12 @@ public struct Uplink: Service {
         var repairPending = true
         var countedDays: Set<String> = []
         while !Task.isCancelled {
-            if repairPending { repairPending = !repairTime() }
+            // Events stamped while the clock was unsynchronized are re-timed once it is (again).
+            if !clock.isSynchronized() {
+                repairPending = true
+            } else if repairPending {
+                repairPending = !repairTime()
+            }
             switch await attempt(heartbeat: heartbeatDue, countedDays: &countedDays) {
             case .sent(let more):
                 backoff.reset()
