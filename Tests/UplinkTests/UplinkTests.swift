@@ -52,6 +52,9 @@ struct UplinkTests {
             #expect(zip(local, remote).allSatisfy { same($0, $1.event) })
             #expect(remote.first { $0.event.kind == .rating }?.event.clerk == "Nguy\u{1EC5}n Th\u{1ECB} \u{00C1}nh")
             #expect(try await client.alerts(admin: server.adminToken).isEmpty)
+            // Board health on the server: drained, so nothing behind.
+            let boards = try await client.send(.get, "/v1/boards", token: server.adminToken).json["boards"] as? [[String: Any]]
+            #expect(boards?.first?["backlog"] as? Int == 0, "\(String(describing: boards))")
         }
     }
 

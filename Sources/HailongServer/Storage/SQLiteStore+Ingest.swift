@@ -114,7 +114,8 @@ extension SQLiteStore {
                         clock_synced = ?, uptime_s = ? WHERE id = ?
                     """,
                 arguments: [
-                    newLast, receivedAt.microseconds, Text.nfc(batch.status.version), batch.status.backlog,
+                    // The board counts this batch in its backlog; once stored it is no longer behind.
+                    newLast, receivedAt.microseconds, Text.nfc(batch.status.version), max(0, batch.status.backlog - Int64(batch.events.count)),
                     batch.status.faults.map(Text.nfc).joined(separator: "\n"), batch.status.clockSynced, batch.status.uptimeS,
                     board.id,
                 ])
