@@ -252,14 +252,16 @@ public final class SQLiteStore: HailongStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT e.*, u.code AS unit_code, c.name AS counter_name FROM events e
-                    JOIN boards b ON b.id = e.board_id JOIN units u ON u.id = b.unit_id JOIN counters c ON c.id = b.counter_id
-                    WHERE e.dossier = ? ORDER BY e.at_us, e.board_id, e.seq
-                    """, arguments: [Text.nfc(dossier)]
+                sql: "\(Self.storedEventSelect) WHERE e.dossier = ? ORDER BY e.at_us, e.board_id, e.seq", arguments: [Text.nfc(dossier)]
             ).map(Self.storedEvent)
         }
     }
+
+    /// A stored event with its board's unit and counter, for `storedEvent(_:)`.
+    private static let storedEventSelect = """
+        SELECT e.*, u.code AS unit_code, c.name AS counter_name FROM events e
+        JOIN boards b ON b.id = e.board_id JOIN units u ON u.id = b.unit_id JOIN counters c ON c.id = b.counter_id
+        """
 
     static func storedEvent(_ row: Row) -> StoredEvent {
         let at: Int64 = row["at_us"]
@@ -280,11 +282,8 @@ public final class SQLiteStore: HailongStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT e.*, u.code AS unit_code, c.name AS counter_name FROM events e
-                    JOIN boards b ON b.id = e.board_id JOIN units u ON u.id = b.unit_id JOIN counters c ON c.id = b.counter_id
-                    WHERE e.board_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
-                    """, arguments: [Text.nfc(board), after, limit]
+                sql: "\(Self.storedEventSelect) WHERE e.board_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+                arguments: [Text.nfc(board), after, limit]
             ).map(Self.storedEvent)
         }
     }
