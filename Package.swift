@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: Domain — pure rules, no I/O, no Foundation. Shared by the board and the server.
@@ -72,6 +73,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The uplink's TLS settings (system CAs + uplink.ca_file) and request bodies.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -197,6 +202,32 @@ package.targets += [
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Benchmarks/ServerBench",
+        swiftSettings: strict
+    ),
+    // Board ↔ server: the agent's uplink against the real server application on loopback.
+    .testTarget(
+        name: "UplinkTests",
+        dependencies: [
+            "HailongAgent", "HailongServer", "HailongDomain",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ],
+        swiftSettings: strict
+    ),
+    // Board → server drain throughput beside the server's ingest baseline (issue 5).
+    .executableTarget(
+        name: "hailong-bench-drain",
+        dependencies: [
+            "HailongAgent", "HailongServer", "HailongDomain",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Benchmarks/UplinkDrain",
         swiftSettings: strict
     ),
     .testTarget(

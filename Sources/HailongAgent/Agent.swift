@@ -18,6 +18,10 @@ public final class Agent: Sendable {
     public let clock: any AgentClock
     /// systemd's notify socket (inactive outside systemd).
     public let notifier: SystemdNotifier
+    /// The board's enrollment with the server, if `uplink.server` is set and it is enrolled.
+    public let enrollment: Enrollment?
+    /// What the uplink has done (status, metrics).
+    public let uplinkState: UplinkState
     let logger: Logger
 
     /// Opens everything a running agent needs, in the order a technician would check it:
@@ -33,6 +37,17 @@ public final class Agent: Sendable {
         } catch {
             throw AgentSetupError(error.description)
         }
+        do {
+            enrollment = config.uplink.server.isEmpty ? nil : try Enrollment.load(storagePath: config.storage.path)
+            if enrollment != nil { try UplinkHTTP.checkCAFile(config.uplink.caFile) }
+        } catch {
+            throw AgentSetupError(error.description)
+        }
+        let disabled: String? =
+            config.uplink.server.isEmpty ? "uplink.server is empty: not forwarding"
+            : enrollment == nil ? "not enrolled: run hailong-agent enroll --server URL --code CODE" : nil
+        uplinkState = UplinkState(
+            server: config.uplink.server, boardId: enrollment?.boardId, disabled: disabled, lastUpload: try? log.lastUpload())
         let simulated: SimulatedBackend?
         switch config.gpio.backend {
         case .simulated:
@@ -83,7 +98,52 @@ public final class Agent: Sendable {
                 return alive
             },
             logger: logger)
-        return [PipelineService(agent: self), watchdog, apiApplication()]
+        var services: [any Service] = [
+            PipelineService(agent: self), watchdog,
+            RetentionService(log: log, clock: clock, retainDays: config.storage.retainDays, logger: logger),
+        ]
+        if let enrollment {
+            if enrollment.server != UplinkHTTP.base(config.uplink.server) {
+                logger.warning(
+                    "enrolled with another server than uplink.server; forwarding to uplink.server",
+                    metadata: ["enrolled": "\(enrollment.server)", "uplink.server": "\(config.uplink.server)"])
+            }
+            services.append(UplinkService(agent: self, enrollment: enrollment))
+        } else if let disabled = uplinkState.snapshot.disabled, !config.uplink.server.isEmpty {
+            logger.warning("\(disabled)")
+        }
+        services.append(apiApplication())
+        return services
+    }
+
+    /// The uplink with its own HTTP client, shut down when the service stops.
+    struct UplinkService: Service {
+        let agent: Agent
+        let enrollment: Enrollment
+
+        func run() async throws {
+            let client = try UplinkHTTP.makeClient(caFile: agent.config.uplink.caFile)
+            let pipeline = agent.pipeline
+            let uplink = Uplink(
+                settings: .init(boardId: enrollment.boardId, detail: agent.config.uplink.detail),
+                log: agent.log, clock: agent.clock,
+                transport: HTTPUplinkTransport(client: client, server: agent.config.uplink.server, token: enrollment.token),
+                state: agent.uplinkState, logger: agent.logger,
+                faults: {
+                    let snapshot = await pipeline.snapshot()
+                    var faults = snapshot.stuckLevels.map { "stuck:\($0)" }
+                    if snapshot.storageFault != nil { faults.append("storage") }
+                    return faults
+                })
+            do {
+                try await uplink.run()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+            agent.logger.info("uplink stopped")
+        }
     }
 
     /// One line for `systemctl status`: counter, clerk, backlog, last rating.
@@ -122,7 +182,7 @@ public final class Agent: Sendable {
             leds: Dictionary(uniqueKeysWithValues: config.gpio.ledRoles.map { role in
                 (role.role.name, snapshot.leds[role.role, default: .off].rawValue)
             }),
-            held: snapshot.heldLevels, gpio: backend.description)
+            held: snapshot.heldLevels, gpio: backend.description, uplink: uplinkState.snapshot)
     }
 }
 

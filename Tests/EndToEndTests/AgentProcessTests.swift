@@ -112,16 +112,7 @@ final class AgentProcess {
 
 /// Runs the agent binary with arguments and returns its exit status and standard output+error.
 func runAgent(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binDir + "/hailong-agent")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try runBinary("hailong-agent", arguments)
 }
 
 @Suite("The real hailong-agent process", .serialized)

@@ -33,7 +33,7 @@ import Testing
                 "/healthz": ["get"], "/metrics": ["get"], "/openapi.yaml": ["get"], "/v1/login": ["post"], "/v1/me": ["get"],
                 "/v1/accounts": ["post"], "/v1/units": ["get", "post"], "/v1/counters": ["get", "post"],
                 "/v1/clerks": ["get", "post"], "/v1/clerks/import": ["post"], "/v1/boards": ["get", "post"],
-                "/v1/boards/{id}/revoke": ["post"], "/v1/boards/enroll": ["post"], "/v1/ingest": ["post"],
+                "/v1/boards/{id}/revoke": ["post"], "/v1/boards/{id}/events": ["get"], "/v1/boards/enroll": ["post"], "/v1/ingest": ["post"],
                 "/v1/reports/satisfaction": ["get"], "/v1/dossiers/{code}": ["get"], "/v1/alerts": ["get"],
             ]
             #expect(documented == routes)

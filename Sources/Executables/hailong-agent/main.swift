@@ -13,7 +13,7 @@ struct HailongAgentCommand: AsyncParsableCommand {
         commandName: "hailong-agent",
         abstract: "Hailong counter board agent: rating buttons → durable event log → server.",
         version: HailongVersion.current,
-        subcommands: [Run.self, Check.self, Buttons.self, Status.self],
+        subcommands: [Run.self, Check.self, Buttons.self, Status.self, Enroll.self],
         defaultSubcommand: Run.self)
 }
 
@@ -196,9 +196,52 @@ struct Status: AsyncParsableCommand {
             print("Đánh giá cuối / Last: #\(rating.seq) level \(rating.level) \(label) (\(rating.binding?.rawValue ?? "")) at \(rating.at)")
         }
         print("Sự kiện / Events:     last #\(status.lastSeq), backlog \(status.backlog)")
+        if let uplink = status.uplink {
+            if let disabled = uplink.disabled {
+                print("Máy chủ / Uplink:     \(disabled)")
+            } else {
+                let last = uplink.lastUpload ?? "never"
+                print("Máy chủ / Uplink:     board \(uplink.boardId ?? "?") → \(uplink.server), last upload \(last)\(uplink.lastError.map { ", last error: \($0)" } ?? "")")
+            }
+        }
         print("Đồng hồ / Clock:      \(status.clock.now) \(status.clock.synchronized ? "synchronized" : "NOT synchronized")")
         print("Đèn / LEDs:           \(status.leds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         print("GPIO:                 \(status.gpio.backend) \(status.gpio.chip) [\(status.gpio.label)]")
         print("Lỗi / Faults:         \(status.faults.isEmpty ? "none" : status.faults.joined(separator: "; "))")
+    }
+}
+
+struct Enroll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exchange a one-time enrollment code for this board's id and token (stored with mode 0600 beside the database).")
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .long, help: "The server's URL, e.g. https://hailong.example.gov.vn:8730 (default: uplink.server).")
+    var server: String?
+
+    @Option(name: .long, help: "The code from `hailong boards add` (valid 24 h, once).")
+    var code: String
+
+    @Flag(name: .long, help: "Replace an existing enrollment.")
+    var force = false
+
+    func run() async throws {
+        _ = options.logger()
+        let config = try options.loadConfig()
+        guard let server = server ?? (config.uplink.server.isEmpty ? nil : config.uplink.server) else {
+            throw Failure("give --server URL (or set uplink.server in \(options.config))")
+        }
+        do {
+            let enrollment = try await Enroller.enroll(
+                server: server, code: code, storagePath: config.storage.path, caFile: config.uplink.caFile, force: force,
+                now: SystemClock().wall())
+            print("enrolled as board \(enrollment.boardId) (\(enrollment.unit), \(enrollment.counter)) with \(enrollment.server)")
+            print("saved to \(Enrollment.path(storagePath: config.storage.path)) (mode 0600)")
+            if config.uplink.server.isEmpty {
+                print("note: uplink.server is empty in \(options.config): set it to \(enrollment.server) to start forwarding")
+            }
+        } catch {
+            throw Failure("\(error)")
+        }
     }
 }

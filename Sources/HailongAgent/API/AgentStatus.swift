@@ -42,4 +42,6 @@ public struct AgentStatus: Codable, Sendable {
     /// Buttons held down right now.
     public var held: [Int]
     public var gpio: GPIODescription
+    /// Forwarding to the server: last successful upload, last error, counters.
+    public var uplink: UplinkState.Snapshot?
 }

@@ -17,6 +17,38 @@ public enum LocalAPI {
         router.get("/healthz") { _, _ in
             HealthResponse(status: "ok")
         }
+        // Prometheus text, like /healthz without a token: counts only, nothing personal.
+        router.get("/metrics") { _, _ in
+            let summary = try? agent.log.summary()
+            let uplink = agent.uplinkState.snapshot
+            var lines = [
+                "# HELP hailong_agent_backlog Events not yet acknowledged by the server.",
+                "# TYPE hailong_agent_backlog gauge",
+                "hailong_agent_backlog \(summary?.backlog ?? 0)",
+                "# HELP hailong_agent_last_seq The last event sequence number.",
+                "# TYPE hailong_agent_last_seq gauge",
+                "hailong_agent_last_seq \(summary?.lastSeq ?? 0)",
+                "# HELP hailong_agent_uplink_batches_total Batches the server acknowledged since start.",
+                "# TYPE hailong_agent_uplink_batches_total counter",
+                "hailong_agent_uplink_batches_total \(uplink.batches)",
+                "# HELP hailong_agent_uplink_events_total Events sent and acknowledged since start.",
+                "# TYPE hailong_agent_uplink_events_total counter",
+                "hailong_agent_uplink_events_total \(uplink.eventsSent)",
+                "# HELP hailong_agent_uplink_failures_total Failed uploads since start.",
+                "# TYPE hailong_agent_uplink_failures_total counter",
+                "hailong_agent_uplink_failures_total \(uplink.failures)",
+            ]
+            if let last = uplink.lastUpload.flatMap(WallTime.init(rfc3339:)) {
+                lines += [
+                    "# HELP hailong_agent_last_upload_timestamp_seconds When the server last acknowledged a batch.",
+                    "# TYPE hailong_agent_last_upload_timestamp_seconds gauge",
+                    "hailong_agent_last_upload_timestamp_seconds \(Double(last.microseconds) / 1_000_000)",
+                ]
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n") + "\n")))
+        }
         let v1 = router.group("v1").add(middleware: BearerTokenMiddleware(token: agent.apiToken))
         v1.post("session") { request, context in
             var request = request

@@ -8,9 +8,11 @@ import Logging
 /// The one type that owns the database writer; every write that keeps an invariant (gap-free
 /// sequence, all-or-nothing batches) is one transaction method here.
 public final class EventLog: Sendable {
-    private let writer: DatabasePool
+    let writer: DatabasePool
     private let clock: any AgentClock
     public let path: String
+    /// Rung after every committed append, so the uplink wakes for a new event instead of polling.
+    public let commits = CommitSignal()
 
     /// Opens (creating if needed) the log at `path` and runs the migrations.
     /// - Throws: `StorageError` saying what is wrong with the path in words a technician can act on.
@@ -58,6 +60,38 @@ public final class EventLog: Sendable {
                     CREATE INDEX event_unforwarded ON event(forwarded, seq);
                     """)
         }
+        migrator.registerMigration("v2-uplink") { db in
+            // Cumulative rating counts per UTC day, clerk and level, kept by triggers so they
+            // survive retention pruning (a DELETE does not touch them) and follow time repair
+            // (an UPDATE of wall_us moves the count to the new day). The uplink sends them with a
+            // batch that reaches the end of the log, for the server to compare with its own.
+            try db.execute(
+                sql: """
+                    CREATE TABLE rating_count (
+                        day TEXT NOT NULL, clerk TEXT NOT NULL, level INTEGER NOT NULL, count INTEGER NOT NULL,
+                        PRIMARY KEY (day, clerk, level)) WITHOUT ROWID;
+                    INSERT INTO rating_count(day, clerk, level, count)
+                        SELECT date(wall_us / 1000000.0, 'unixepoch'), coalesce(clerk, ''), level, count(*)
+                        FROM event WHERE kind = 'rating' AND level IS NOT NULL GROUP BY 1, 2, 3;
+                    CREATE TRIGGER rating_count_insert AFTER INSERT ON event
+                    WHEN NEW.kind = 'rating' AND NEW.level IS NOT NULL BEGIN
+                        INSERT INTO rating_count(day, clerk, level, count)
+                        VALUES (date(NEW.wall_us / 1000000.0, 'unixepoch'), coalesce(NEW.clerk, ''), NEW.level, 1)
+                        ON CONFLICT(day, clerk, level) DO UPDATE SET count = count + 1;
+                    END;
+                    CREATE TRIGGER rating_count_retime AFTER UPDATE OF wall_us ON event
+                    WHEN NEW.kind = 'rating' AND NEW.level IS NOT NULL
+                        AND date(OLD.wall_us / 1000000.0, 'unixepoch') <> date(NEW.wall_us / 1000000.0, 'unixepoch') BEGIN
+                        UPDATE rating_count SET count = count - 1
+                        WHERE day = date(OLD.wall_us / 1000000.0, 'unixepoch') AND clerk = coalesce(OLD.clerk, '') AND level = OLD.level;
+                        INSERT INTO rating_count(day, clerk, level, count)
+                        VALUES (date(NEW.wall_us / 1000000.0, 'unixepoch'), coalesce(NEW.clerk, ''), NEW.level, 1)
+                        ON CONFLICT(day, clerk, level) DO UPDATE SET count = count + 1;
+                    END;
+                    CREATE INDEX event_forwarded_wall ON event(forwarded, wall_us);
+                    CREATE TABLE uplink_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -71,7 +105,7 @@ public final class EventLog: Sendable {
         let synced = clock.isSynchronized()
         let bootID = clock.bootID
         do {
-            return try writer.write { db in
+            let records = try writer.write { db in
                 try drafts.map { draft in
                     // The wall time of the moment it happened, derived from the monotonic stamp.
                     let wall = now + (draft.at - monoNow)
@@ -84,6 +118,8 @@ public final class EventLog: Sendable {
                     return record
                 }
             }
+            commits.signal()
+            return records
         } catch {
             throw StorageError.writeFailed(reason: Self.explain(error, path: path))
         }
@@ -121,8 +157,9 @@ public final class EventLog: Sendable {
     public func summary() throws(StorageError) -> Summary {
         do {
             return try writer.read { db in
-                let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0
-                let backlog = try EventRecord.filter(EventRecord.Columns.forwarded == false).fetchCount(db)
+                // sqlite_sequence keeps the last seq even when retention pruned every event.
+                let last = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'event'") ?? 0
+                let backlog = Int(try Self.backlog(db, lastSeq: last))
                 let rating = try EventRecord.filter(EventRecord.Columns.kind == EventKind.rating.rawValue)
                     .order(EventRecord.Columns.seq.desc).fetchOne(db)
                 return Summary(lastSeq: last, backlog: backlog, lastRating: rating)

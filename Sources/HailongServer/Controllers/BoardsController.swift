@@ -40,6 +40,21 @@ struct BoardsController {
             try await mapped { try await server.store.revokeBoard(id: id) }
             return try Response.json(try await server.store.board(id: id))
         }
+        // A board's raw events as stored, in seq order: the export that shows which events were
+        // filed by arrival time (the board could not vouch for their clock), and what a
+        // technician compares with the board's own log.
+        router.get("/v1/boards/{id}/events") { request, context in
+            let account = try await server.auth.account(request, [.admin, .technician])
+            let id = try context.parameters.require("id")
+            guard let board = try await server.store.board(id: id) else { throw APIError.notFound("board \(id)") }
+            _ = try await server.auth.scope(account, unit: board.unit)
+            let query = request.uri.queryParameters
+            guard let after = Int64(query.get("after") ?? "0"), after >= 0 else { throw APIError.badRequest("after must be a seq ≥ 0") }
+            guard let limit = Int(query.get("limit") ?? "1000"), (1...10_000).contains(limit) else {
+                throw APIError.badRequest("limit must be 1–10000")
+            }
+            return try Response.json(["events": try await server.store.events(board: id, after: after, limit: limit)])
+        }
         router.post("/v1/boards/enroll") { request, context in
             let enroll = try await request.decodeJSON(EnrollRequest.self, context: context, limit: 4096)
             let code = enroll.code.uppercased().trimmingCharacters(in: .whitespaces)

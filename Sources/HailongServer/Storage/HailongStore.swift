@@ -38,6 +38,8 @@ public protocol HailongStore: Sendable {
     // MARK: Reads
     func rollupCounts(unitIds: [Int64], grain: RollupGrain, from: Int64, to: Int64, groupBy: RollupGroup) async throws -> [RollupCount]
     func events(dossier: String) async throws -> [StoredEvent]
+    /// One board's stored events with seq > `after`, in seq order, at most `limit` (raw export).
+    func events(board: String, after: Int64, limit: Int) async throws -> [StoredEvent]
     func alerts(units: [String]) async throws -> [Alert]
 
     // MARK: Accounts

@@ -79,6 +79,8 @@ public struct StoredEvent: Sendable, Equatable, Codable {
     public var event: WireEvent
     /// True when the board could not vouch for `at`: filed by arrival time.
     public var filedByArrival: Bool
+    /// The time the event is counted at in reports: `at`, or its arrival time when filed by arrival.
+    public var filedAt: String?
 }
 
 public struct Alert: Sendable, Equatable, Codable {

@@ -139,7 +139,8 @@ extension SQLiteStore {
                         clock_synced = ?, uptime_s = ? WHERE id = ?
                     """,
                 arguments: [
-                    newLast, receivedAt.microseconds, Text.nfc(batch.status.version), batch.status.backlog,
+                    // The board counts this batch in its backlog; once stored it is no longer behind.
+                    newLast, receivedAt.microseconds, Text.nfc(batch.status.version), max(0, batch.status.backlog - Int64(batch.events.count)),
                     batch.status.faults.map(Text.nfc).joined(separator: "\n"), batch.status.clockSynced, batch.status.uptimeS,
                     board.id,
                 ])
@@ -187,7 +188,12 @@ extension SQLiteStore {
             }
             let keys = Set(ours.keys).union(boardCounts.keys)
             let differing = keys.filter { (ours[$0] ?? 0) != (boardCounts[$0] ?? 0) }
-            guard !differing.isEmpty else { continue }
+            guard !differing.isEmpty else {
+                // The counts agree (again): an alert raised for this day is resolved.
+                try db.execute(
+                    sql: "DELETE FROM alerts WHERE kind = 'countMismatch' AND board_id = ? AND subject = ?", arguments: [board.id, day])
+                continue
+            }
             mismatches += 1
             let detail = differing.sorted().prefix(10).map { key -> String in
                 let parts = key.split(separator: "\u{1F}", omittingEmptySubsequences: false)

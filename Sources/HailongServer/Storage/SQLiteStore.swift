@@ -262,14 +262,16 @@ public final class SQLiteStore: HailongStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT e.*, u.code AS unit_code, c.name AS counter_name FROM events e
-                    JOIN boards b ON b.id = e.board_id JOIN units u ON u.id = b.unit_id JOIN counters c ON c.id = b.counter_id
-                    WHERE e.dossier = ? ORDER BY e.at_us, e.board_id, e.seq
-                    """, arguments: [Text.nfc(dossier)]
+                sql: "\(Self.storedEventSelect) WHERE e.dossier = ? ORDER BY e.at_us, e.board_id, e.seq", arguments: [Text.nfc(dossier)]
             ).map(Self.storedEvent)
         }
     }
+
+    /// A stored event with its board's unit and counter, for `storedEvent(_:)`.
+    private static let storedEventSelect = """
+        SELECT e.*, u.code AS unit_code, c.name AS counter_name FROM events e
+        JOIN boards b ON b.id = e.board_id JOIN units u ON u.id = b.unit_id JOIN counters c ON c.id = b.counter_id
+        """
 
     static func storedEvent(_ row: Row) -> StoredEvent {
         let at: Int64 = row["at_us"]
@@ -280,7 +282,20 @@ public final class SQLiteStore: HailongStore {
             outcome: (row["outcome"] as String?).flatMap(SessionOutcome.init(rawValue:)),
             reason: (row["reason"] as String?).flatMap(EventReason.init(rawValue:)), monotonicNs: row["monotonic_ns"],
             bootId: row["boot_id"], clockSynced: row["clock_synced"])
-        return StoredEvent(board: row["board_id"], unit: row["unit_code"], counter: row["counter_name"], event: event, filedByArrival: row["by_arrival"])
+        let filed: Int64 = row["filed_us"]
+        return StoredEvent(
+            board: row["board_id"], unit: row["unit_code"], counter: row["counter_name"], event: event, filedByArrival: row["by_arrival"],
+            filedAt: WallTime(microseconds: filed).rfc3339)
+    }
+
+    public func events(board: String, after: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "\(Self.storedEventSelect) WHERE e.board_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+                arguments: [Text.nfc(board), after, limit]
+            ).map(Self.storedEvent)
+        }
     }
 
     public func alerts(units: [String]) async throws -> [Alert] {
