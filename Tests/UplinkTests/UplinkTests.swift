@@ -244,3 +244,26 @@ struct BackoffTests {
         }
     }
 }
+
+@Suite("The uplink refuses to mark what the server cannot have from this log")
+struct ReplacedLogTests {
+    @Test("a server ahead of the board's log (log replaced under an old enrollment): nothing marked, the status says why")
+    func serverAheadOfBoard() async throws {
+        let dir = try temporaryDirectory()
+        let clock = BoardClock()
+        let log = try EventLog(path: dir + "/agent.db", clock: clock)
+        let transport = FlakyTransport()
+        transport.acknowledged.withLock { $0 = 5000 }  // what the server holds from the old card
+        let state = UplinkState(server: "x", boardId: "b-test", disabled: nil, lastUpload: nil)
+        let sleeper = RecordingSleeper()
+        let uplink = Uplink(
+            settings: .init(boardId: "b-test", heartbeat: sleeper.heartbeat), log: log, clock: clock, transport: transport,
+            state: state, logger: Logger(label: "test"), sleep: sleeper.sleep, random: SeededRandom(seed: 3))
+        try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
+        try await withUplink(uplink) {
+            try await waitUntil(.seconds(10), "refusal noted") { state.snapshot.failuresInRow >= 2 }
+        }
+        #expect(try log.summary().backlog == 1)
+        #expect(state.snapshot.lastError?.contains("the event log was replaced; enroll again with --force") == true)
+    }
+}

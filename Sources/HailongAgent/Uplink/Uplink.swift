@@ -160,6 +160,14 @@ public struct Uplink: Service {
             return .failed
         }
         switch answer {
+        case .acknowledged(let acknowledged) where acknowledged > pending.lastSeq:
+            // The server holds more events of this board than its log ever had: the log was
+            // replaced (a new card) under an old enrollment. Its seqs would be taken for
+            // duplicates and dropped; nothing is marked, and the technician is told.
+            let reason = "the server already holds events up to seq \(acknowledged) but this board's log ends at \(pending.lastSeq): the event log was replaced; enroll again with --force"
+            state.failed(reason)
+            logger.error("uplink: server is ahead of the board", metadata: ["acknowledged": "\(acknowledged)", "lastSeq": "\(pending.lastSeq)"])
+            return .failed
         case .acknowledged(let acknowledged):
             do {
                 try log.markForwarded(through: acknowledged, at: clock.wall())
