@@ -23,7 +23,7 @@ struct AgentEnrollmentTests {
             let code = try await client.newBoardCode(admin: server.adminToken, counter: "Quầy 1")
             let enrolled = try await Enroller.enroll(server: base + "/", code: code, storagePath: storage, caFile: "", force: false, now: now)
             #expect(enrolled.token.hasPrefix("hlb_") && enrolled.server == base && enrolled.counter == "Quầy 1")
-            let path = dir + "/enrollment.json"
+            let path = dir + "/agent-enrollment.json"
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
             #expect(try Enrollment.load(storagePath: storage) == enrolled)
@@ -80,7 +80,7 @@ struct AgentEnrollmentTests {
             let ca = await failure(base, caFile: dir + "/ca.pem")
             guard case .caFile = ca else { Issue.record("expected a CA file error, got \(String(describing: ca))"); return }
             #expect(await failure(base, caFile: dir + "/missing.pem") == .caFile(path: dir + "/missing.pem", reason: "missing or unreadable"))
-            #expect(!FileManager.default.fileExists(atPath: dir + "/enrollment.json"))
+            #expect(!FileManager.default.fileExists(atPath: dir + "/agent-enrollment.json"))
         }
     }
 }

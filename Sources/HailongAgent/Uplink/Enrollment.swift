@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOSSL
 
 /// What the board keeps after `hailong-agent enroll` (DESIGN §6): its id and secret token on
-/// the server, in `enrollment.json` beside the event log, readable by the agent's user only.
+/// the server, in `agent-enrollment.json` beside the event log, readable by the agent's user only.
 public struct Enrollment: Codable, Sendable, Equatable {
     /// The server it enrolled with.
     public var server: String
@@ -26,10 +26,10 @@ public struct Enrollment: Codable, Sendable, Equatable {
         self.enrolledAt = enrolledAt
     }
 
-    /// `enrollment.json` in the state directory, i.e. the directory of `storage.path`.
+    /// `agent-enrollment.json` in the state directory, i.e. the directory of `storage.path`.
     public static func path(storagePath: String) -> String {
         (storagePath as NSString).deletingLastPathComponent.isEmpty
-            ? "enrollment.json" : (storagePath as NSString).deletingLastPathComponent + "/enrollment.json"
+            ? "agent-enrollment.json" : (storagePath as NSString).deletingLastPathComponent + "/agent-enrollment.json"
     }
 
     /// The stored enrollment, or nil if the board was never enrolled.
