@@ -4,7 +4,7 @@
 # "HLSIM METRIC <name> <value>" lines carry measurements; "HLSIM INFO" lines are context.
 # Every agent scenario checks the agent's event log (GET /v1/events), not its log output.
 
-ALL_SCENARIOS="kernel boundary idle press bounce ambiguous stuck session"
+ALL_SCENARIOS="kernel boundary idle press bounce ambiguous stuck session wiring"
 # Scenarios that run before the agent starts (it then holds the lines).
 PRE_AGENT="kernel boundary"
 API=http://127.0.0.1:8731
@@ -378,6 +378,37 @@ scenario_session() {
     else
         dump_events "$ev"
         fail session "$why"
+    fi
+}
+
+# `hailong-agent check` against wiring mistakes on the real chip, while the agent holds the
+# lines: a line in use, a line the chip does not have, a chip label that is not there. Each
+# must exit non-zero with a message naming the problem.
+scenario_wiring() {
+    why=""
+    w=/tmp/wiring.yaml
+    sed 's#path: /var/lib/hailong/agent.db#path: /tmp/wiring.db#' "$CONFIG" >$w
+    if hailong-agent check --config $w >/tmp/wiring.log 2>&1; then
+        why="$why check passed while the agent holds the lines;"
+    elif ! grep -q "is busy" /tmp/wiring.log; then
+        why="$why busy line not named: $(tr '\n' ' ' </tmp/wiring.log);"
+    fi
+    sed 's#buttons: *{[^}]*}#buttons: {3: 20, 2: 1, 1: 2}#' $w >$w.range
+    if hailong-agent check --config $w.range >/tmp/wiring.log 2>&1; then
+        why="$why check passed with line 20 on an 8-line chip;"
+    elif ! grep -q "button line 20 does not exist on chip" /tmp/wiring.log; then
+        why="$why missing line not named: $(tr '\n' ' ' </tmp/wiring.log);"
+    fi
+    sed 's#chip: .*#chip: "no-such-label"#' $w >$w.label
+    if hailong-agent check --config $w.label >/tmp/wiring.log 2>&1; then
+        why="$why check passed with a wrong chip label;"
+    elif ! grep -q "GPIO chip 'no-such-label' not found" /tmp/wiring.log; then
+        why="$why wrong label not named: $(tr '\n' ' ' </tmp/wiring.log);"
+    fi
+    if [ -z "$why" ]; then
+        pass wiring "check names a busy line, a line the chip lacks and a wrong chip label"
+    else
+        fail wiring "$why"
     fi
 }
 
