@@ -234,6 +234,21 @@ final class NotifySocket {
         return seen
     }
 
+    /// Starts one of the built executables as systemd would, with this socket as NOTIFY_SOCKET
+    /// and a 600 ms watchdog.
+    func launch(_ executable: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDir + "/" + executable)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = path
+        environment["WATCHDOG_USEC"] = "600000"
+        process.environment = environment
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return process
+    }
+
     deinit {
         close(fd)
         unlink(path)
@@ -246,15 +261,7 @@ struct AgentNotifyTests {
     func notifyProtocol() async throws {
         let notify = try NotifySocket()
         let agent = try AgentProcess()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDir + "/hailong-agent")
-        process.arguments = ["run", "--config", agent.dir + "/agent.yaml"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = notify.path
-        environment["WATCHDOG_USEC"] = "600000"
-        process.environment = environment
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        let process = try notify.launch("hailong-agent", ["run", "--config", agent.dir + "/agent.yaml"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let startup = notify.receive(until: "READY=1")
         #expect(startup.last?.contains("READY=1") == true, "\(startup)")
@@ -282,15 +289,7 @@ struct ServerNotifyTests {
         let port = try freePort()
         try "listen: \"127.0.0.1:\(port)\"\nstorage: {driver: sqlite, path: \(dir)/server.db}\n"
             .write(toFile: dir + "/server.yaml", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDir + "/hailong-server")
-        process.arguments = ["serve", "--config", dir + "/server.yaml"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = notify.path
-        environment["WATCHDOG_USEC"] = "600000"
-        process.environment = environment
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        let process = try notify.launch("hailong-server", ["serve", "--config", dir + "/server.yaml"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let startup = notify.receive(until: "READY=1")
         #expect(startup.last?.contains("READY=1") == true, "\(startup)")
