@@ -215,6 +215,7 @@ package.targets += [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ],
+        exclude: ["tls-proxy.py"],
         swiftSettings: strict
     ),
     // Board → server drain throughput beside the server's ingest baseline (issue 5).

@@ -119,6 +119,10 @@ public enum UplinkHTTP {
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
+        // The uplink has its own backoff (full jitter, capped at 5 min) and `enroll` should
+        // answer at once: without this the pool re-tries a refused port or a rejected
+        // certificate until the connect timeout and only then reports the last error.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
