@@ -165,23 +165,36 @@ struct UplinkTests {
         let dir = try temporaryDirectory()
         let clock = BoardClock("2026-08-01T01:00:00Z")
         let log = try EventLog(path: dir + "/agent.db", clock: clock)
+        // A clerk signed in the day before, and still on duty 100 days later (seq 1).
+        let clerk = try ClerkID("Trần Văn Bình")
+        try log.append([EventDraft(kind: .clerkSignin, at: clock.monotonic(), clerk: clerk)])
+        clock.advance(.seconds(86_400))
         for _ in 0..<10 {
             try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
             clock.advance(.seconds(86_400))
         }
-        try log.markForwarded(through: 5, at: clock.wall())
+        try log.markForwarded(through: 6, at: clock.wall())
         clock.advance(.seconds(90 * 86_400))
         let retention = RetentionService(log: log, clock: clock, retainDays: 90, logger: Logger(label: "test"))
         clock.state.withLock { $0.synced = false }
         #expect(retention.pruneOnce() == 0)
         clock.state.withLock { $0.synced = true }
-        // All ten are 90–99 days old: the forwarded 1...5 go, the unforwarded 6...10 stay.
+        // All are 90–100 days old: the forwarded ratings 2...6 go, the unforwarded 7...11 stay, and
+        // so does the sign-in (forwarded, old, but the latest): the clerk is still on duty.
         #expect(retention.pruneOnce() == 5)
-        #expect(try log.events(after: 0, limit: 100).map(\.seq) == [6, 7, 8, 9, 10])
-        #expect(try log.summary().lastSeq == 10 && log.summary().backlog == 5)
+        #expect(try log.events(after: 0, limit: 100).map(\.seq) == [1, 7, 8, 9, 10, 11])
+        #expect(try log.summary().lastSeq == 11 && log.summary().backlog == 5)
+        #expect(try log.clerkOnDuty() == clerk)
+        // Once the clerk signs out, the old sign-in may go; the sign-out (now the latest) stays.
+        try log.append([EventDraft(kind: .clerkSignout, at: clock.monotonic(), clerk: clerk)])
+        try log.markForwarded(through: 12, at: clock.wall())
+        clock.advance(.seconds(91 * 86_400))
+        #expect(retention.pruneOnce() == 6)
+        #expect(try log.events(after: 0, limit: 100).map(\.seq) == [12])
+        #expect(try log.clerkOnDuty() == nil)
         // Counts survive pruning: the next batch's aggregates still cover the pruned days' ratings.
         let appended = try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
-        #expect(appended.first?.seq == 11)
+        #expect(appended.first?.seq == 13)
     }
 }
 

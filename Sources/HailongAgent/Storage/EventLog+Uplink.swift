@@ -135,12 +135,19 @@ extension EventLog {
     }
 
     /// Retention (DESIGN §4): deletes forwarded events recorded before `cutoff`. Unforwarded
-    /// events are never deleted, whatever their age. The cumulative counts stay.
+    /// events are never deleted, whatever their age. The cumulative counts stay, and so does the
+    /// latest clerk sign-in or sign-out: a clerk on duty for longer than `retain_days` is still
+    /// on duty after a restart (`clerkOnDuty()` reads it).
     @discardableResult
     public func prune(forwardedBefore cutoff: WallTime) throws(StorageError) -> Int {
         do {
             return try writer.write { db in
-                try db.execute(sql: "DELETE FROM event WHERE forwarded = 1 AND wall_us < ?", arguments: [cutoff.microseconds])
+                try db.execute(
+                    sql: """
+                        DELETE FROM event WHERE forwarded = 1 AND wall_us < ?
+                          AND seq IS NOT (SELECT max(seq) FROM event WHERE kind IN (?, ?))
+                        """,
+                    arguments: [cutoff.microseconds, EventKind.clerkSignin.rawValue, EventKind.clerkSignout.rawValue])
                 return db.changesCount
             }
         } catch {
