@@ -1,5 +1,5 @@
 /* libgpiod v1 (1.6.x) implementation of hl_gpio.h. Compiled only against v1 headers. */
-#include "hl_gpio.h"
+#include "hl_gpio_internal.h"
 
 #include <gpiod.h>
 
@@ -13,7 +13,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define HL_MAX_LINES 16
 
 struct hl_gpio {
     struct gpiod_chip *chip;
@@ -59,10 +58,7 @@ static void describe_line(struct gpiod_line *line, char *buf, size_t size) {
 }
 
 hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_size) {
-    if (config->button_count > HL_MAX_LINES || config->led_count > HL_MAX_LINES) {
-        snprintf(error, error_size, "too many lines (at most %d buttons and %d LEDs)", HL_MAX_LINES, HL_MAX_LINES);
-        return NULL;
-    }
+    if (hl_gpio_check_counts(config, error, error_size) < 0) return NULL;
     hl_gpio *gpio = calloc(1, sizeof(*gpio));
     if (!gpio) {
         snprintf(error, error_size, "out of memory");
@@ -71,13 +67,7 @@ hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_si
     gpio->wake_fd = -1;
     gpio->chip = open_chip(config->chip);
     if (!gpio->chip) {
-        int err = errno;
-        if (err == EACCES || err == EPERM) {
-            snprintf(error, error_size, "GPIO chip '%s': permission denied (is the user in group gpio?)", config->chip);
-        } else {
-            snprintf(error, error_size, "GPIO chip '%s' not found (no /dev/gpiochip* with that name, path or label): %s",
-                     config->chip, strerror(err));
-        }
+        hl_gpio_explain_chip(config->chip, errno, error, error_size);
         free(gpio);
         return NULL;
     }
@@ -86,8 +76,8 @@ hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_si
     for (size_t i = 0; i < config->button_count; i++) {
         unsigned int offset = config->button_offsets[i];
         if (offset >= lines) {
-            snprintf(error, error_size, "button line %u does not exist on chip '%s' (%s), which has lines 0-%u",
-                     offset, gpiod_chip_name(gpio->chip), gpiod_chip_label(gpio->chip), lines - 1);
+            hl_gpio_explain_missing_line("button", offset, gpiod_chip_name(gpio->chip), gpiod_chip_label(gpio->chip), lines,
+                                         error, error_size);
             hl_gpio_close(gpio);
             return NULL;
         }
@@ -96,13 +86,7 @@ hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_si
             int err = errno;
             char who[64] = "";
             if (line) describe_line(line, who, sizeof who);
-            if (err == EBUSY) {
-                snprintf(error, error_size, "button line %u on chip '%s' is busy (used by %s)", offset,
-                         gpiod_chip_name(gpio->chip), who);
-            } else {
-                snprintf(error, error_size, "cannot request button line %u on chip '%s': %s", offset,
-                         gpiod_chip_name(gpio->chip), strerror(err));
-            }
+            hl_gpio_explain_request("button", offset, gpiod_chip_name(gpio->chip), err, who, error, error_size);
             hl_gpio_close(gpio);
             return NULL;
         }
@@ -111,8 +95,8 @@ hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_si
     for (size_t i = 0; i < config->led_count; i++) {
         unsigned int offset = config->led_offsets[i];
         if (offset >= lines) {
-            snprintf(error, error_size, "LED line %u does not exist on chip '%s' (%s), which has lines 0-%u", offset,
-                     gpiod_chip_name(gpio->chip), gpiod_chip_label(gpio->chip), lines - 1);
+            hl_gpio_explain_missing_line("LED", offset, gpiod_chip_name(gpio->chip), gpiod_chip_label(gpio->chip), lines,
+                                         error, error_size);
             hl_gpio_close(gpio);
             return NULL;
         }
@@ -121,13 +105,7 @@ hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_si
             int err = errno;
             char who[64] = "";
             if (line) describe_line(line, who, sizeof who);
-            if (err == EBUSY) {
-                snprintf(error, error_size, "LED line %u on chip '%s' is busy (used by %s)", offset,
-                         gpiod_chip_name(gpio->chip), who);
-            } else {
-                snprintf(error, error_size, "cannot request LED line %u on chip '%s': %s", offset,
-                         gpiod_chip_name(gpio->chip), strerror(err));
-            }
+            hl_gpio_explain_request("LED", offset, gpiod_chip_name(gpio->chip), err, who, error, error_size);
             hl_gpio_close(gpio);
             return NULL;
         }

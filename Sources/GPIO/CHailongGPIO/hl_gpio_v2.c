@@ -1,5 +1,5 @@
 /* libgpiod v2 (2.x) implementation of hl_gpio.h. Compiled only against v2 headers. */
-#include "hl_gpio.h"
+#include "hl_gpio_internal.h"
 
 #include <gpiod.h>
 
@@ -14,7 +14,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define HL_MAX_LINES 16
 #define HL_EVENT_BUFFER 64
 
 struct hl_gpio {
@@ -116,8 +115,7 @@ static struct gpiod_line_request *request_lines(hl_gpio *gpio, const char *what,
             if (used) {
                 char who[64];
                 describe_line(gpio->chip, offsets[i], who, sizeof who);
-                snprintf(error, error_size, "%s line %u on chip '%s' is busy (used by %s)", what, offsets[i],
-                         chip_name, who);
+                hl_gpio_explain_request(what, offsets[i], chip_name, EBUSY, who, error, error_size);
                 return NULL;
             }
         }
@@ -130,10 +128,7 @@ static struct gpiod_line_request *request_lines(hl_gpio *gpio, const char *what,
 }
 
 hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_size) {
-    if (config->button_count > HL_MAX_LINES || config->led_count > HL_MAX_LINES) {
-        snprintf(error, error_size, "too many lines (at most %d buttons and %d LEDs)", HL_MAX_LINES, HL_MAX_LINES);
-        return NULL;
-    }
+    if (hl_gpio_check_counts(config, error, error_size) < 0) return NULL;
     hl_gpio *gpio = calloc(1, sizeof(*gpio));
     if (!gpio) {
         snprintf(error, error_size, "out of memory");
@@ -142,13 +137,7 @@ hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_si
     gpio->wake_fd = -1;
     gpio->chip = open_chip(config->chip);
     if (!gpio->chip) {
-        int err = errno;
-        if (err == EACCES || err == EPERM) {
-            snprintf(error, error_size, "GPIO chip '%s': permission denied (is the user in group gpio?)", config->chip);
-        } else {
-            snprintf(error, error_size, "GPIO chip '%s' not found (no /dev/gpiochip* with that name, path or label): %s",
-                     config->chip, strerror(err));
-        }
+        hl_gpio_explain_chip(config->chip, errno, error, error_size);
         free(gpio);
         return NULL;
     }
@@ -163,9 +152,8 @@ hl_gpio *hl_gpio_open(const hl_gpio_config *config, char *error, size_t error_si
         int is_button = i < config->button_count;
         unsigned int offset = is_button ? config->button_offsets[i] : config->led_offsets[i - config->button_count];
         if (offset >= lines) {
-            snprintf(error, error_size, "%s line %u does not exist on chip '%s' (%s), which has lines 0-%zu",
-                     is_button ? "button" : "LED", offset, gpiod_chip_info_get_name(gpio->info),
-                     gpiod_chip_info_get_label(gpio->info), lines - 1);
+            hl_gpio_explain_missing_line(is_button ? "button" : "LED", offset, gpiod_chip_info_get_name(gpio->info),
+                                         gpiod_chip_info_get_label(gpio->info), lines, error, error_size);
             hl_gpio_close(gpio);
             return NULL;
         }
