@@ -136,11 +136,13 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "HailongDomain",
+                "HailongDomain", "HailongTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
+        // Helpers more than one test target needs (never shipped).
+        .target(name: "HailongTestSupport", path: "Tests/Support", swiftSettings: strict),
     ]
 )
 
@@ -225,7 +227,7 @@ package.targets += [
     .testTarget(
         name: "UplinkTests",
         dependencies: [
-            "HailongAgent", "HailongServer", "HailongDomain",
+            "HailongAgent", "HailongServer", "HailongDomain", "HailongTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HailongDomain
+import HailongTestSupport
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -148,26 +149,8 @@ struct ChaosTests {
     }
 }
 
-/// A value shared between tasks.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
-}
-
 /// SplitMix64: the chaos is a function of the seed.
-struct ChaosRandom: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: UInt64) -> UInt64 { next() % bound }
-}
+typealias ChaosRandom = SplitMix64
 
 /// An HTTP call over loopback with a short timeout; nil when the peer is down.
 func call(_ url: String, _ method: String, _ body: String?, token: String?) async -> (status: UInt, body: Data)? {

@@ -3,6 +3,7 @@ import Foundation
 import HailongAgent
 import HailongDomain
 import HailongServer
+import HailongTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -62,25 +63,8 @@ extension Duration {
     }
 }
 
-/// A value shared between tasks.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
-}
-
-/// Deterministic randomness for jitter (SplitMix64).
-struct SeededRandom: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Deterministic randomness for jitter.
+typealias SeededRandom = SplitMix64
 
 /// Wraps a transport and keeps every batch it sent, with its JSON as it went on the wire.
 final class RecordingTransport: UplinkTransport {

@@ -3,6 +3,7 @@ import Foundation
 import HailongAgent
 import HailongDomain
 import HailongServer
+import HailongTestSupport
 import Logging
 import Synchronization
 import Testing

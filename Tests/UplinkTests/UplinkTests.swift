@@ -3,6 +3,7 @@ import GRDB
 import HailongAgent
 import HailongDomain
 import HailongServer
+import HailongTestSupport
 import Logging
 import Testing
 
