@@ -1,13 +1,15 @@
 #!/bin/sh
-# Builds hailong-agent_VERSION_ARCH.deb and hailong-server_VERSION_ARCH.deb with dpkg-deb
-# (no debhelper): release binaries built with
+# Builds hailong-agent_VERSION_ARCH.deb, hailong-server_VERSION_ARCH.deb and
+# hailong_VERSION_ARCH.deb (the CLI for technicians and managers) with dpkg-deb (no
+# debhelper): release binaries built with
 #   swift build -c release --static-swift-stdlib --product NAME
-# a systemd unit and its retry timer, the example configuration as a conffile, maintainer
-# scripts that create the hailong user, and the docs. A product that the package does not
-# declare yet (or whose binary is missing with --no-build) is skipped with a message.
+# for the two services a systemd unit and its retry timer, the example configuration as a
+# conffile and maintainer scripts that create the hailong user; for all three the man page and
+# docs. A product that the package does not declare yet (or whose binary is missing with
+# --no-build) is skipped with a message.
 #
 #   packaging/build-debs.sh [--version 1.2.3] [--out DIR] [--no-build] [--bin-dir DIR]
-#                           [--only hailong-agent|hailong-server]
+#                           [--only hailong-agent|hailong-server|hailong]
 #
 # VERSION (default: packaging/VERSION) and ARCH (default: this machine's; set it when
 # --bin-dir holds binaries built for another architecture) may also come from the environment,
@@ -135,24 +137,32 @@ License: other
 EOF
 }
 
-# A package's tree under $stage; $1 = package, $2 = binary, $3 = conffile source, $4 = conffile
-stage_common() {
+# What every package has, under $stage: the stripped binary, its man page, changelog,
+# copyright and lintian overrides. $1 = package, $2 = binary.
+stage_binary() {
     package=$1
     stage=$work/$package
     rm -rf "$stage"
-    install -d -m 0755 "$stage/DEBIAN" "$stage/usr/bin" "$stage/lib/systemd/system" \
-        "$stage/usr/share/doc/$package" "$stage/usr/share/man/man1" "$stage/etc/hailong"
+    install -d -m 0755 "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/doc/$package" "$stage/usr/share/man/man1"
     install -m 0755 "$2" "$stage/usr/bin/$package"
     strip --strip-unneeded --remove-section=.comment "$stage/usr/bin/$package"
-    install -m 0644 "$root/systemd/$package.service" "$root/systemd/$package-retry.timer" "$stage/lib/systemd/system/"
-    install -m 0644 "$3" "$stage$4"
-    echo "$4" >"$stage/DEBIAN/conffiles"
     gzip -9n <"$here/man/$package.1" >"$stage/usr/share/man/man1/$package.1.gz"
     changelog "$package" | gzip -9n >"$stage/usr/share/doc/$package/changelog.gz"
     copyright >"$stage/usr/share/doc/$package/copyright"
     chmod 0644 "$stage/usr/share/man/man1/$package.1.gz" "$stage/usr/share/doc/$package/changelog.gz" \
         "$stage/usr/share/doc/$package/copyright"
     install -D -m 0644 "$here/$package/lintian-overrides" "$stage/usr/share/lintian/overrides/$package"
+}
+
+# A service's package: stage_binary plus its systemd unit and retry timer, the conffile and
+# the maintainer scripts. $1 = package, $2 = binary, $3 = conffile source, $4 = conffile
+stage_service() {
+    stage_binary "$1" "$2"
+    install -d -m 0755 "$stage/lib/systemd/system" "$stage/etc/hailong"
+    install -m 0644 "$root/systemd/$package.service" "$root/systemd/$package-retry.timer" "$stage/lib/systemd/system/"
+    install -m 0644 "$3" "$stage$4"
+    echo "$4" >"$stage/DEBIAN/conffiles"
+    chmod 0644 "$stage/DEBIAN/conffiles"
     for script in postinst prerm postrm; do
         install -m 0755 "$here/$package/$script" "$stage/DEBIAN/$script"
     done
@@ -175,7 +185,7 @@ Description: $3
 EOF
     (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\./||' | LC_ALL=C sort |
         xargs md5sum >DEBIAN/md5sums)
-    chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles" "$stage/DEBIAN/md5sums"
+    chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"
     deb=$out/${package}_${VERSION}_${ARCH}.deb
     case ${DEB_COMPRESSION:-xz} in
         xz) compression="-Zxz" ;;
@@ -196,7 +206,7 @@ built=0
 if [ -z "$only" ] || [ "$only" = hailong-agent ]; then
     agent=$(binary_for hailong-agent)
     if [ -n "$agent" ]; then
-        stage_common hailong-agent "$agent" "$root/board/agent.example.yaml" /etc/hailong/agent.yaml
+        stage_service hailong-agent "$agent" "$root/board/agent.example.yaml" /etc/hailong/agent.yaml
         install -D -m 0644 "$root/board/udev/60-hailong-gpio.rules" "$work/hailong-agent/lib/udev/rules.d/60-hailong-gpio.rules"
         install -d -m 0755 "$work/hailong-agent/usr/share/hailong-agent/pinmaps"
         install -m 0644 "$root"/board/pinmaps/*.yaml "$work/hailong-agent/usr/share/hailong-agent/pinmaps/"
@@ -214,12 +224,25 @@ fi
 if [ -z "$only" ] || [ "$only" = hailong-server ]; then
     server=$(binary_for hailong-server)
     if [ -n "$server" ]; then
-        stage_common hailong-server "$server" "$here/server.example.yaml" /etc/hailong/server.yaml
-        finish hailong-server "$(depends "$server")" "Hailong central server (ingest, reports, dashboard)
+        stage_service hailong-server "$server" "$here/server.example.yaml" /etc/hailong/server.yaml
+        finish hailong-server "$(depends "$server")" "Hailong central server (enrollment, ingest, reports)
  Receives the counter boards' ratings exactly once, keeps per-hour rollups
- in SQLite or PostgreSQL, and serves satisfaction reports (JSON, CSV),
- alerts and a server-rendered dashboard for managers. Includes a sandboxed
- systemd unit."
+ in SQLite, and serves satisfaction reports (JSON, CSV with Vietnamese
+ labels), dossier look-ups, board health and count-mismatch alerts to
+ managers and technicians. Includes a sandboxed systemd unit."
+    fi
+fi
+
+if [ -z "$only" ] || [ "$only" = hailong ]; then
+    cli=$(binary_for hailong)
+    if [ -n "$cli" ]; then
+        stage_binary hailong "$cli"
+        finish hailong "$(shlib_depends "$cli")" "command line of the Hailong rating system, for technicians and managers
+ Talks to the Hailong server over HTTP(S): units, counters and clerks (with
+ CSV import), boards (enrollment codes, health, revocation), satisfaction
+ reports as a table, CSV or JSON, dossier look-ups and alerts; and to a
+ counter board's local API to open or close a service session and sign a
+ clerk in or out."
     fi
 fi
 

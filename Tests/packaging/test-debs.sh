@@ -2,7 +2,8 @@
 # The Debian packages: built by packaging/build-debs.sh, their contents, lintian without
 # errors, and dpkg -i / dpkg -i of a newer version / dpkg -r / dpkg -P in a throwaway Debian
 # root made with debootstrap: the database in /var/lib/hailong and the edited conffile
-# survive the upgrade and the removal, and go on purge.
+# survive the upgrade and the removal, and go on purge. The CLI package (hailong) installs,
+# runs, and says clearly when the server is out of reach.
 #
 # HAILONG_DEB_BINARIES=build (default) builds the release binaries exactly as the packages
 # ship them (swift build -c release --static-swift-stdlib --product NAME); =prebuilt takes
@@ -35,7 +36,7 @@ case $mode in
 #include <stdio.h>
 int main(void) { printf("stub: libgpiod %s, sqlite %s\n", gpiod_version_string(), sqlite3_libversion()); return 0; }
 C
-        for product in hailong-agent hailong-server; do
+        for product in hailong-agent hailong-server hailong; do
             gcc -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wl,-z,relro,-z,now -o "$bin_dir/$product" \
                 "$work/stub.c" -lgpiod -lsqlite3
         done
@@ -81,24 +82,34 @@ expected_files() { # package
                 usr/share/doc/hailong-server/changelog.gz usr/share/doc/hailong-server/copyright \
                 usr/share/man/man1/hailong-server.1.gz usr/share/lintian/overrides/hailong-server
             ;;
+        hailong)
+            printf '%s\n' usr/bin/hailong usr/share/doc/hailong/changelog.gz usr/share/doc/hailong/copyright \
+                usr/share/man/man1/hailong.1.gz usr/share/lintian/overrides/hailong
+            ;;
     esac
 }
 
 packages=
-for package in hailong-agent hailong-server; do
+cli=
+for package in hailong-agent hailong-server hailong; do
     deb=$debs/${package}_1.0.0_${arch}.deb
     if [ ! -f "$deb" ]; then
         skip "$package: no package built (see above)"
         continue
     fi
-    packages="$packages $package"
+    if [ "$package" = hailong ]; then cli=hailong; else packages="$packages $package"; fi
     expected_files "$package" | LC_ALL=C sort >"$work/$package.expected"
     dpkg-deb --contents "$deb" | awk '$1 !~ /^d/ { sub(/^\.\//, "", $6); print $6 }' | LC_ALL=C sort >"$work/$package.listed"
     check "$package: dpkg-deb --contents lists exactly the expected files" diff -u "$work/$package.expected" "$work/$package.listed"
     check "$package: the binary is root-owned and 0755" sh -c "dpkg-deb --contents '$deb' | grep -q '^-rwxr-xr-x root/root .* ./usr/bin/$package\$'"
-    check "$package: ${package#hailong-}.yaml is a conffile" sh -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xOf - ./conffiles | grep -qxF /etc/hailong/${package#hailong-}.yaml"
     depends=$(dpkg-deb --field "$deb" Depends)
-    check "$package: Depends ($depends) has libsqlite3-0 and adduser" sh -c "echo '$depends' | grep -q 'libsqlite3-0' && echo '$depends' | grep -q adduser"
+    if [ "$package" = hailong ]; then
+        check "hailong: no conffile, no maintainer scripts (a command, not a service)" sh -c "! dpkg-deb --ctrl-tarfile '$deb' | tar -t | grep -qE 'conffiles|postinst|prerm|postrm'"
+        check "hailong: Depends ($depends) names libc6 and not adduser" sh -c "echo '$depends' | grep -q libc6 && ! echo '$depends' | grep -q adduser"
+    else
+        check "$package: ${package#hailong-}.yaml is a conffile" sh -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xOf - ./conffiles | grep -qxF /etc/hailong/${package#hailong-}.yaml"
+        check "$package: Depends ($depends) has libsqlite3-0 and adduser" sh -c "echo '$depends' | grep -q 'libsqlite3-0' && echo '$depends' | grep -q adduser"
+    fi
     if [ "$package" = hailong-agent ]; then
         check "hailong-agent: Depends has libgpiod2" sh -c "echo '$depends' | grep -q libgpiod2"
     fi
@@ -132,7 +143,7 @@ in_root() {
 }
 
 # Libraries a real binary needs beyond what debootstrap included.
-for package in $packages; do
+for package in $packages $cli; do
     needs=$(dpkg-deb --field "$debs/${package}_1.0.0_${arch}.deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | tr '\n' ' ')
     check "$package: its dependencies ($needs) install in the root" in_root "
         missing=; for p in $needs; do dpkg -s \$p >/dev/null 2>&1 || missing=\"\$missing \$p\"; done
@@ -172,6 +183,22 @@ for package in $packages; do
     check "dpkg -P $package" in_root "dpkg -P $package"
     check "$package: purge removed the database and the config" in_root "[ ! -e $db ] && [ ! -e $conf ]"
 done
+
+# The CLI: installs, runs, and a server out of reach is a clear error, not a crash.
+if [ -n "$cli" ]; then
+    check "dpkg -i hailong_1.0.0" in_root "dpkg -i /tmp/hailong_1.0.0_${arch}.deb"
+    if [ "$mode" = stub ]; then
+        check "hailong: the stub binary runs in the root" in_root "hailong"
+    else
+        check "hailong: the binary runs in the root (hailong --help lists report and boards)" in_root "hailong --help | grep -q report && hailong --help | grep -q boards"
+        check "hailong: an unreachable server is a clear error with exit code 1" in_root \
+            "HOME=/tmp hailong units --server http://127.0.0.1:1 --token x >/tmp/out 2>&1; rc=\$?; cat /tmp/out; [ \$rc = 1 ] && grep -q 'cannot reach http://127.0.0.1:1' /tmp/out"
+    fi
+    check "dpkg -i hailong_1.0.1 upgrades 1.0.0" in_root "dpkg -i /tmp/hailong_1.0.1_${arch}.deb && [ \"\$(dpkg-query -W -f='\${Version}' hailong)\" = 1.0.1 ]"
+    check "dpkg -P hailong leaves nothing behind" in_root "dpkg -P hailong && [ ! -e /usr/bin/hailong ] && [ ! -e /usr/share/doc/hailong ]"
+else
+    fail "hailong: no CLI package built"
+fi
 
 # Both on one host: purging one keeps the other's database.
 case $packages in

@@ -184,8 +184,9 @@ struct Dossier: AsyncParsableCommand {
 }
 
 struct Alerts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Open alerts (board/server count mismatches), of a unit's subtree with --unit.")
     @OptionGroup var server: ServerOptions
-    @Option var unit: String?
+    @Option(help: "Only this unit's subtree.") var unit: String?
     func run() async throws { try await HailongCLI.run { try await server.commands().alerts(unit: unit) } }
 }
 
