@@ -28,8 +28,7 @@ struct SatisfactionReport: Sendable {
         let unitIds = units.map(\.id)
         let unitById = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var tallies: [String: Tally] = [:]
-        func add(_ count: RollupCount, key: String) {
-            var tally = tallies[key] ?? Tally()
+        func fold(_ count: RollupCount, into tally: inout Tally) {
             if count.level == 0 {
                 tally.rated += count.rated
                 tally.unrated += count.unrated
@@ -37,8 +36,9 @@ struct SatisfactionReport: Sendable {
                 tally.levels[count.level, default: 0] += count.ratings
                 if count.scale.isSatisfied(count.level) { tally.satisfied += count.ratings }
             }
-            tallies[key] = tally
         }
+        // In place: a tally copied out and back would copy its level dictionary on every add.
+        func add(_ count: RollupCount, key: String) { fold(count, into: &tallies[key, default: Tally()]) }
         switch dimension {
         case .unit, .counter, .clerk:
             let group: RollupGroup = dimension == .unit ? .unit : dimension == .counter ? .counter : .clerk
