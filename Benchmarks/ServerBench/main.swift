@@ -114,7 +114,23 @@ func ingestRun(clients: Int) async throws -> Double {
             }
             try await group.waitForAll()
         }
-        return seconds(ContinuousClock.now - start)
+        let elapsed = seconds(ContinuousClock.now - start)
+        if clients == 1, let board = boards.first {
+            // What a request costs besides its events: heartbeats (no events) of the same board
+            // — bearer look-up, HTTP both ways, a one-row commit (synchronous=FULL).
+            let endpoint = HTTPEndpoint(baseURL: base, token: board.1)
+            let last = Int64(batchesPerClient * batchSize)
+            let heartbeat = try JSONEncoder().encode(
+                IngestBatch(boardId: board.0, fromSeq: last + 1, toSeq: last, events: [], status: .init(version: "bench", backlog: 0, clockSynced: true, uptimeS: 1)))
+            var latencies: [Double] = []
+            for _ in 0..<40 {
+                let t = ContinuousClock.now
+                try await endpoint.send(.POST, "/v1/ingest", body: heartbeat, contentType: "application/json")
+                latencies.append(seconds(ContinuousClock.now - t) * 1000)
+            }
+            say("heartbeat round trip (no events: bearer look-up, HTTP, a one-row commit): p50 \(fmt(percentile(latencies, 0.5), 2)) ms")
+        }
+        return elapsed
     }
     return Double(clients * batchesPerClient * batchSize) / elapsed
 }
