@@ -78,7 +78,7 @@ struct SatisfactionReport: Sendable {
         let labels = try await labels(for: dimension, keys: Array(tallies.keys), units: units)
         // Subtracted segments can leave zero counts (and rows) behind: a row or level is shown
         // only where something was counted.
-        for (key, tally) in tallies {
+        for (key, tally) in tallies where tally.levels.values.contains(0) || tally.levels.isEmpty {
             var cleaned = tally
             cleaned.levels = tally.levels.filter { $0.value != 0 }
             if cleaned.levels.isEmpty, cleaned.rated == 0, cleaned.unrated == 0 { tallies[key] = nil } else { tallies[key] = cleaned }
