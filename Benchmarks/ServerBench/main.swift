@@ -310,9 +310,10 @@ for b in 0..<boardCount {
         ] {
             try db.execute(
                 sql: """
-                    INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level, ratings, rated, unrated)
-                    SELECT \(bucket) AS bk, b.unit_id, b.counter_id, e.clerk, 'vn3', e.level, count(*), 0, 0
-                    FROM events e JOIN boards b ON b.id = e.board_id WHERE e.board_id = ? GROUP BY bk, e.clerk, e.level
+                    INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level1, level2, level3, level4, level5, rated, unrated)
+                    SELECT \(bucket) AS bk, b.unit_id, b.counter_id, e.clerk, 'vn3',
+                        sum(e.level = 1), sum(e.level = 2), sum(e.level = 3), 0, 0, 0, 0
+                    FROM events e JOIN boards b ON b.id = e.board_id WHERE e.board_id = ? GROUP BY bk, e.clerk
                     """, arguments: [String(format: "b%04d", b)])
         }
     }
