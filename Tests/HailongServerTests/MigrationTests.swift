@@ -1,4 +1,5 @@
 import GRDB
+import HailongDomain
 @testable import HailongServer
 import Testing
 
@@ -39,5 +40,11 @@ import Testing
                     "rollup_year_clerk", "rollup_year_counter", "rollup_year_unit",
                 ])
         }
+    }
+
+    /// Rollups have columns for levels 1–5: a scale with more levels needs a migration first
+    /// (ingest would otherwise leave its top levels out of the reports).
+    @Test func everyScaleFitsTheRollupLevelColumns() {
+        for scale in Scale.allCases { #expect(scale.levels.allSatisfy { (1...5).contains($0) }, "\(scale)") }
     }
 }
