@@ -2,20 +2,9 @@ import Foundation
 import GRDB
 import HailongDomain
 @testable import HailongServer
+import HailongTestSupport
 import HummingbirdTesting
 import Testing
-
-/// SplitMix64: a seeded generator, so a failing range can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct SegmentCoverageTests {
     /// The days a segment stands for (a year or a month is all of its local days).
@@ -34,7 +23,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     /// Added and subtracted, the segments of any range count each of its days once and no other day.
     @Test func signedSegmentsCoverEachDayOfTheRangeOnce() {
-        var random = SeededGenerator(state: 4)
+        var random = SplitMix64(seed: 4)
         let start = CivilDate.toDays(year: 2023, month: 1, day: 1)
         for _ in 0..<2000 {
             let from = start + Int64.random(in: 0..<(4 * 366), using: &random)
@@ -68,7 +57,7 @@ struct SeededGenerator: RandomNumberGenerator {
     @Test func reportsMatchGroupByOverRawEventsForRandomRanges() async throws {
         let h = try await Harness(minN: 1)
         try await h.app().test(.router) { client in
-            var random = SeededGenerator(state: 7)
+            var random = SplitMix64(seed: 7)
             try await client.unit("root", "Root", parent: nil, admin: h.adminToken)
             try await client.unit("vn", "Việt Nam", parent: "root", zone: "Asia/Ho_Chi_Minh", admin: h.adminToken)
             try await client.unit("in", "India", parent: "root", zone: "Asia/Kolkata", admin: h.adminToken)
