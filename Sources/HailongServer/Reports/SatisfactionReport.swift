@@ -179,7 +179,7 @@ struct SatisfactionReport: Sendable {
         var segments: [Segment] = []
         var day = fromDay
         while day <= toDay {
-            let (year, month, dayOfMonth) = CivilDate.fromDays(day)
+            let (year, month, _) = CivilDate.fromDays(day)
             let monthStart = CivilDate.toDays(year: year, month: month, day: 1)
             let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
             let number = year * 12 + month - 1
