@@ -253,7 +253,7 @@ package.targets += [
     .testTarget(
         name: "HailongServerTests",
         dependencies: [
-            "HailongServer", "HailongClient", "HailongDomain",
+            "HailongServer", "HailongClient", "HailongDomain", "HailongTestSupport",
             // Built before the tests so the live-process test can run the real binary.
             "hailong-server",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

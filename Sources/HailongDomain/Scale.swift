@@ -43,7 +43,15 @@ public enum Scale: String, Sendable, Codable, CaseIterable {
 
     public func contains(_ level: Int) -> Bool { levels.contains(level) }
 
-    public func isSatisfied(_ level: Int) -> Bool { satisfiedLevels.contains(level) }
+    public func isSatisfied(_ level: Int) -> Bool {
+        // The two top levels of every scale; a switch, as reports ask once per rollup row (building
+        // `satisfiedLevels` each time showed in their profile).
+        switch self {
+        case .vn3: level == 3 || level == 2
+        case .happy4: level == 4 || level == 3
+        case .vn5: level == 5 || level == 4
+        }
+    }
 
     /// The label of a level, or `nil` when the scale has no such level.
     public func label(for level: Int) -> Label? {

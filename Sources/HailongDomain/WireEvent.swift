@@ -44,3 +44,44 @@ public struct WireEvent: Equatable, Sendable, Codable {
         self.clockSynced = clockSynced
     }
 }
+
+extension WireEvent {
+    private enum CodingKeys: String, CodingKey {
+        case seq, kind, at, level, binding, dossier, clerk, outcome, reason, monotonicNs, bootId, clockSynced
+    }
+
+    /// Field by field, as the synthesized decoder would, but with the enums read as strings: the
+    /// server decodes 500 of these per ingest batch, and the generic path for each optional enum
+    /// was a good part of that time. Same errors: an unknown case is `dataCorrupted` at its key.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try container.decode(Int64.self, forKey: .seq)
+        let kind = try container.decode(String.self, forKey: .kind)
+        guard let known = EventKind(rawValue: kind) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "Cannot initialize EventKind from invalid String value \(kind)")
+        }
+        self.kind = known
+        at = try container.decode(String.self, forKey: .at)
+        level = try container.decodeIfPresent(Int.self, forKey: .level)
+        binding = try Self.decodeCase(Binding.self, container, .binding)
+        dossier = try container.decodeIfPresent(String.self, forKey: .dossier)
+        clerk = try container.decodeIfPresent(String.self, forKey: .clerk)
+        outcome = try Self.decodeCase(SessionOutcome.self, container, .outcome)
+        reason = try Self.decodeCase(EventReason.self, container, .reason)
+        monotonicNs = try container.decodeIfPresent(Int64.self, forKey: .monotonicNs)
+        bootId = try container.decodeIfPresent(String.self, forKey: .bootId)
+        clockSynced = try container.decodeIfPresent(Bool.self, forKey: .clockSynced)
+    }
+
+    private static func decodeCase<Case: RawRepresentable>(
+        _ type: Case.Type, _ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys
+    ) throws -> Case? where Case.RawValue == String {
+        guard let raw = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = Case(rawValue: raw) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container, debugDescription: "Cannot initialize \(Case.self) from invalid String value \(raw)")
+        }
+        return value
+    }
+}

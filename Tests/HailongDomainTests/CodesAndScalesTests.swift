@@ -45,6 +45,7 @@ struct CodesAndScalesTests {
     func scales(scale: Scale, levels: [Int], satisfied: Set<Int>) {
         #expect(scale.levels == levels)
         #expect(scale.satisfiedLevels == satisfied)
+        #expect((-1...7).filter(scale.isSatisfied) == (-1...7).filter(satisfied.contains))
         for level in levels {
             let label = scale.label(for: level)
             #expect(label != nil && !(label?.vi.isEmpty ?? true) && !(label?.en.isEmpty ?? true))

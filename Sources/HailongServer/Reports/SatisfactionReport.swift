@@ -28,8 +28,7 @@ struct SatisfactionReport: Sendable {
         let unitIds = units.map(\.id)
         let unitById = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var tallies: [String: Tally] = [:]
-        func add(_ count: RollupCount, key: String) {
-            var tally = tallies[key] ?? Tally()
+        func fold(_ count: RollupCount, into tally: inout Tally) {
             if count.level == 0 {
                 tally.rated += count.rated
                 tally.unrated += count.unrated
@@ -37,8 +36,9 @@ struct SatisfactionReport: Sendable {
                 tally.levels[count.level, default: 0] += count.ratings
                 if count.scale.isSatisfied(count.level) { tally.satisfied += count.ratings }
             }
-            tallies[key] = tally
         }
+        // In place: a tally copied out and back would copy its level dictionary on every add.
+        func add(_ count: RollupCount, key: String) { fold(count, into: &tallies[key, default: Tally()]) }
         switch dimension {
         case .unit, .counter, .clerk:
             let group: RollupGroup = dimension == .unit ? .unit : dimension == .counter ? .counter : .clerk
@@ -78,7 +78,7 @@ struct SatisfactionReport: Sendable {
         let labels = try await labels(for: dimension, keys: Array(tallies.keys), units: units)
         // Subtracted segments can leave zero counts (and rows) behind: a row or level is shown
         // only where something was counted.
-        for (key, tally) in tallies {
+        for (key, tally) in tallies where tally.levels.values.contains(0) || tally.levels.isEmpty {
             var cleaned = tally
             cleaned.levels = tally.levels.filter { $0.value != 0 }
             if cleaned.levels.isEmpty, cleaned.rated == 0, cleaned.unrated == 0 { tallies[key] = nil } else { tallies[key] = cleaned }
@@ -132,43 +132,71 @@ struct SatisfactionReport: Sendable {
 
     /// Splits a day range into whole local years (year rollup), whole months (month rollup) and
     /// the days around them (day rollup), so a calendar year reads one bucket per series. A
-    /// month mostly inside the range is read whole, minus its few outside days.
+    /// month mostly inside the range is read whole, minus its few outside days; likewise a year
+    /// mostly inside the range (a rolling year) is read whole, minus the months and days outside
+    /// it, when that reads fewer buckets.
     static func segments(fromDay: Int64, toDay: Int64) -> [Segment] {
-        var segments: [Segment] = []
+        var pieces: [Segment] = []
         var day = fromDay
-        var months: [(Int64, Int64)] = []
-        var years: (Int64, Int64)?
         while day <= toDay {
-            let (year, month, dayOfMonth) = CivilDate.fromDays(day)
-            let monthStart = CivilDate.toDays(year: year, month: month, day: 1)
-            let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
+            let (year, _, _) = CivilDate.fromDays(day)
+            let yearStart = CivilDate.toDays(year: year, month: 1, day: 1)
             let yearEnd = CivilDate.toDays(year: year, month: 12, day: 31)
-            let number = year * 12 + month - 1
-            func addMonth() {
-                if let last = months.last, last.1 == number - 1 { months[months.count - 1].1 = number } else { months.append((number, number)) }
-            }
-            if month == 1, dayOfMonth == 1, yearEnd <= toDay {
-                years = (years?.0 ?? year, year)
-                day = yearEnd + 1
-            } else if dayOfMonth == 1, monthEnd <= toDay {
-                addMonth()
-                day = monthEnd + 1
+            let end = min(yearEnd, toDay)
+            let wholeYear = Segment(grain: .year, from: year, to: year)
+            if day == yearStart, end == yearEnd {
+                pieces.append(wholeYear)
             } else {
-                let end = min(monthEnd, toDay)
-                let inside = end - day + 1
-                let outside = (monthEnd - monthStart + 1) - inside
-                if outside < inside {
-                    addMonth()
-                    if day > monthStart { segments.append(Segment(grain: .day, from: monthStart, to: day - 1, sign: -1)) }
-                    if end < monthEnd { segments.append(Segment(grain: .day, from: end + 1, to: monthEnd, sign: -1)) }
+                let inside = monthsAndDays(fromDay: day, toDay: end)
+                var outside: [Segment] = []
+                if day > yearStart { outside += monthsAndDays(fromDay: yearStart, toDay: day - 1) }
+                if end < yearEnd { outside += monthsAndDays(fromDay: end + 1, toDay: yearEnd) }
+                let minusOutside = [wholeYear] + outside.map { Segment(grain: $0.grain, from: $0.from, to: $0.to, sign: -$0.sign) }
+                pieces += buckets(minusOutside) < buckets(inside) ? minusOutside : inside
+            }
+            day = end + 1
+        }
+        // Days in order, then months, then years; neighbours of the same sign read as one range.
+        var merged: [Segment] = []
+        for grain in [RollupGrain.day, .month, .year] {
+            for piece in pieces where piece.grain == grain {
+                if let last = merged.last, last.grain == grain, last.sign == piece.sign, last.to + 1 == piece.from {
+                    merged[merged.count - 1].to = piece.to
                 } else {
-                    segments.append(Segment(grain: .day, from: day, to: end))
+                    merged.append(piece)
                 }
-                day = end + 1
             }
         }
-        segments += months.map { Segment(grain: .month, from: $0.0, to: $0.1) }
-        if let years { segments.append(Segment(grain: .year, from: years.0, to: years.1)) }
+        return merged
+    }
+
+    /// How many rollup buckets a set of segments reads (each bucket holds about one row per series).
+    private static func buckets(_ segments: [Segment]) -> Int64 { segments.reduce(0) { $0 + $1.to - $1.from + 1 } }
+
+    /// Whole months and days of a range within one year; a month mostly inside the range is read
+    /// whole, minus its outside days.
+    private static func monthsAndDays(fromDay: Int64, toDay: Int64) -> [Segment] {
+        var segments: [Segment] = []
+        var day = fromDay
+        while day <= toDay {
+            let (year, month, _) = CivilDate.fromDays(day)
+            let monthStart = CivilDate.toDays(year: year, month: month, day: 1)
+            let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
+            let number = year * 12 + month - 1
+            let end = min(monthEnd, toDay)
+            let inside = end - day + 1
+            let outside = (monthEnd - monthStart + 1) - inside
+            if outside == 0 {
+                segments.append(Segment(grain: .month, from: number, to: number))
+            } else if outside < inside {
+                segments.append(Segment(grain: .month, from: number, to: number))
+                if day > monthStart { segments.append(Segment(grain: .day, from: monthStart, to: day - 1, sign: -1)) }
+                if end < monthEnd { segments.append(Segment(grain: .day, from: end + 1, to: monthEnd, sign: -1)) }
+            } else {
+                segments.append(Segment(grain: .day, from: day, to: end))
+            }
+            day = end + 1
+        }
         return segments
     }
 

@@ -5,20 +5,39 @@ extension SQLiteStore {
     private struct RollupKey: Hashable {
         var bucket: Int64
         var clerk: String
-        var level: Int
     }
 
     private struct FineKey: Hashable {
         var hour: Int64
         var day: Int64
         var clerk: String
-        var level: Int
     }
 
+    /// What a batch adds to one rollup row: ratings per level (1...5), session outcomes.
     private struct RollupDelta {
-        var ratings: Int64 = 0
+        var levels: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
         var rated: Int64 = 0
         var unrated: Int64 = 0
+
+        mutating func rate(_ level: Int) {
+            switch level {
+            case 1: levels.0 += 1
+            case 2: levels.1 += 1
+            case 3: levels.2 += 1
+            case 4: levels.3 += 1
+            default: levels.4 += 1
+            }
+        }
+
+        mutating func add(_ delta: RollupDelta) {
+            levels.0 += delta.levels.0
+            levels.1 += delta.levels.1
+            levels.2 += delta.levels.2
+            levels.3 += delta.levels.3
+            levels.4 += delta.levels.4
+            rated += delta.rated
+            unrated += delta.unrated
+        }
     }
 
     /// One transaction: refuse a gap, skip what is stored already, insert the new events, add
@@ -82,11 +101,12 @@ extension SQLiteStore {
                     let clerk = event.clerk?.value ?? ""
                     switch event.kind {
                     case .rating:
-                        guard let rated = event.level else { continue }
-                        fine[FineKey(hour: item.hour, day: item.day, clerk: clerk, level: rated), default: RollupDelta()].ratings += 1
-                        daily[DailyCount(day: item.utcDay, clerk: clerk, level: rated, count: 0), default: 0] += 1
+                        // The batch was checked: a rating's level is one of its scale's (1...5).
+                        guard let level = event.level, (1...5).contains(level) else { continue }
+                        fine[FineKey(hour: item.hour, day: item.day, clerk: clerk), default: RollupDelta()].rate(level)
+                        daily[DailyCount(day: item.utcDay, clerk: clerk, level: level, count: 0), default: 0] += 1
                     case .session:
-                        let key = FineKey(hour: item.hour, day: item.day, clerk: clerk, level: 0)
+                        let key = FineKey(hour: item.hour, day: item.day, clerk: clerk)
                         if event.outcome == .rated { fine[key, default: RollupDelta()].rated += 1 } else { fine[key, default: RollupDelta()].unrated += 1 }
                     default:
                         continue
@@ -96,31 +116,28 @@ extension SQLiteStore {
                 var days: [RollupKey: RollupDelta] = [:]
                 var months: [RollupKey: RollupDelta] = [:]
                 var years: [RollupKey: RollupDelta] = [:]
-                func add(_ delta: RollupDelta, to sum: inout RollupDelta) {
-                    sum.ratings += delta.ratings
-                    sum.rated += delta.rated
-                    sum.unrated += delta.unrated
-                }
                 for (key, delta) in fine {
                     let month = monthNumber(ofDay: key.day)
-                    add(delta, to: &hours[RollupKey(bucket: key.hour, clerk: key.clerk, level: key.level), default: RollupDelta()])
-                    add(delta, to: &days[RollupKey(bucket: key.day, clerk: key.clerk, level: key.level), default: RollupDelta()])
-                    add(delta, to: &months[RollupKey(bucket: month, clerk: key.clerk, level: key.level), default: RollupDelta()])
-                    add(delta, to: &years[RollupKey(bucket: floorDiv(month, 12), clerk: key.clerk, level: key.level), default: RollupDelta()])
+                    hours[RollupKey(bucket: key.hour, clerk: key.clerk), default: RollupDelta()].add(delta)
+                    days[RollupKey(bucket: key.day, clerk: key.clerk), default: RollupDelta()].add(delta)
+                    months[RollupKey(bucket: month, clerk: key.clerk), default: RollupDelta()].add(delta)
+                    years[RollupKey(bucket: floorDiv(month, 12), clerk: key.clerk), default: RollupDelta()].add(delta)
                 }
                 for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_month", months), ("rollup_year", years)] {
                     let statement = try db.cachedStatement(
                         sql: """
-                            INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level, ratings, rated, unrated)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            ON CONFLICT(bucket, counter_id, clerk, scale, level) DO UPDATE SET
-                                ratings = ratings + excluded.ratings, rated = rated + excluded.rated,
-                                unrated = unrated + excluded.unrated
+                            INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level1, level2, level3, level4, level5, rated, unrated)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(bucket, counter_id, clerk, scale) DO UPDATE SET
+                                level1 = level1 + excluded.level1, level2 = level2 + excluded.level2,
+                                level3 = level3 + excluded.level3, level4 = level4 + excluded.level4,
+                                level5 = level5 + excluded.level5,
+                                rated = rated + excluded.rated, unrated = unrated + excluded.unrated
                             """)
                     for (key, delta) in deltas {
                         try statement.execute(arguments: [
-                            key.bucket, board.unitId, board.counterId, key.clerk, board.scale.rawValue, key.level,
-                            delta.ratings, delta.rated, delta.unrated,
+                            key.bucket, board.unitId, board.counterId, key.clerk, board.scale.rawValue,
+                            delta.levels.0, delta.levels.1, delta.levels.2, delta.levels.3, delta.levels.4, delta.rated, delta.unrated,
                         ])
                     }
                 }

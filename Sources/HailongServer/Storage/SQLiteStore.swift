@@ -125,11 +125,12 @@ public final class SQLiteStore: HailongStore {
 
     public func clerks(units: [String]) async throws -> [Clerk] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT k.code, k.name, u.code FROM clerks k JOIN units u ON u.id = k.unit_id WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY k.code",
-                arguments: StatementArguments(units)
-            ).map { Clerk(code: $0[0], name: $0[1], unit: $0[2]) }
+            try Array(
+                Row.fetchCursor(
+                    db,
+                    sql: "SELECT k.code, k.name, u.code FROM clerks k JOIN units u ON u.id = k.unit_id WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY k.code",
+                    arguments: StatementArguments(units)
+                ).map { Clerk(code: $0[0], name: $0[1], unit: $0[2]) })
         }
     }
 
@@ -235,26 +236,37 @@ public final class SQLiteStore: HailongStore {
             default: ""
             }
         let sql = """
-            SELECT \(group) AS grp, unit_id, scale, level, sum(ratings), sum(rated), sum(unrated) FROM \(table)\(hint)
+            SELECT \(group) AS grp, unit_id, scale, sum(rated), sum(unrated),
+                sum(level1), sum(level2), sum(level3), sum(level4), sum(level5) FROM \(table)\(hint)
             WHERE bucket BETWEEN ? AND ? AND unit_id IN \(Self.placeholders(unitIds.count))
-            GROUP BY grp, unit_id, scale, level
+            GROUP BY grp, unit_id, scale
             """
         var arguments: StatementArguments = [from, to]
         arguments += StatementArguments(unitIds)
         let frozen = arguments
+        let numericGroup = groupBy == .counter || groupBy == .bucket
         return try await writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: frozen).map { row in
-                let groupValue: DatabaseValue = row[0]
-                let text: String =
-                    switch groupValue.storage {
-                    case .int64(let n): String(n)
-                    case .string(let s): s
-                    default: ""
+            // A cursor reads each column straight from the statement; `fetchAll` would copy every
+            // row into `DatabaseValue`s first and decode them again through the slow generic path.
+            var counts: [RollupCount] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: frozen)
+            while let row = try rows.next() {
+                let group: String = numericGroup ? String(row[0] as Int64) : row[0]
+                let unitId: Int64 = row[1]
+                let scale = Scale(rawValue: row[2]) ?? .vn3
+                // Level 0 carries the sessions; a level is listed only where something was counted.
+                let rated: Int64 = row[3], unrated: Int64 = row[4]
+                if rated != 0 || unrated != 0 {
+                    counts.append(RollupCount(group: group, unitId: unitId, scale: scale, level: 0, ratings: 0, rated: rated, unrated: unrated))
+                }
+                for level in 1...5 {
+                    let ratings: Int64 = row[4 + level]
+                    if ratings != 0 {
+                        counts.append(RollupCount(group: group, unitId: unitId, scale: scale, level: level, ratings: ratings, rated: 0, unrated: 0))
                     }
-                return RollupCount(
-                    group: text, unitId: row[1], scale: Scale(rawValue: row[2]) ?? .vn3, level: row[3],
-                    ratings: row[4], rated: row[5], unrated: row[6])
+                }
             }
+            return counts
         }
     }
 
