@@ -14,6 +14,18 @@ public struct CLIError: Error, CustomStringConvertible, Equatable {
     public var description: String { status.map { "HTTP \($0): \(message)" } ?? message }
 }
 
+extension HTTPClient {
+    /// The CLI's client: like `.shared`, except that a refused connection or a failed TLS
+    /// handshake is reported at once; `.shared` retries it until the request's 30 s timeout,
+    /// so `hailong units` against a stopped server sat silent for half a minute.
+    public static let cli: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(10)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+}
+
 /// A JSON-over-HTTP endpoint with a bearer token: the central server or a board's local API.
 public struct HTTPEndpoint: Sendable {
     public var baseURL: String
@@ -21,7 +33,7 @@ public struct HTTPEndpoint: Sendable {
     public var client: HTTPClient
     public var timeout: TimeAmount
 
-    public init(baseURL: String, token: String?, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    public init(baseURL: String, token: String?, client: HTTPClient = .cli, timeout: TimeAmount = .seconds(30)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.client = client
@@ -43,7 +55,7 @@ public struct HTTPEndpoint: Sendable {
         }
         let response: HTTPClientResponse
         do { response = try await client.execute(request, timeout: timeout) } catch {
-            throw CLIError("cannot reach \(baseURL): \(error)")
+            throw CLIError("cannot reach \(baseURL): \(Self.explain(error)) / không kết nối được \(baseURL)")
         }
         let buffer = try await response.body.collect(upTo: 64 << 20)
         let data = Data(buffer.readableBytesView)
@@ -56,6 +68,21 @@ public struct HTTPEndpoint: Sendable {
             throw CLIError(status: Int(response.status.code), message.isEmpty ? response.status.reasonPhrase : message)
         }
         return data
+    }
+
+    /// A connection failure in words: the system's text for an errno rather than NIO's dump.
+    static func explain(_ error: any Error) -> String {
+        if let io = error as? IOError {
+            let reason = String(cString: strerror(io.errnoCode))
+            return io.errnoCode == ECONNREFUSED ? "\(reason) (is the server running, and is the URL right?)" : reason
+        }
+        if let http = error as? HTTPClientError {
+            switch http {
+            case .connectTimeout, .readTimeout, .deadlineExceeded: return "no answer in time (\(http))"
+            default: return "\(http)"
+            }
+        }
+        return "\(error)"
     }
 
     public func get<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {

@@ -153,8 +153,11 @@ struct AgentProcessTests {
         #expect(readable.output.contains("level 1 Không hài lòng / Not satisfied (dossier)"), "\(readable.output)")
         // SIGTERM: a clean exit.
         #expect(agent.terminate() == 0)
+        // Stopped: said at once and in words (the refusal, not a retry loop until the timeout).
+        let asked = ContinuousClock.now
         let down = try runAgent(["status", "--config", agent.dir + "/agent.yaml"])
-        #expect(down.status != 0 && down.output.contains("is hailong-agent running?"), "\(down.output)")
+        #expect(down.status != 0 && down.output.contains("is hailong-agent running?): Connection refused"), "\(down.output)")
+        #expect(ContinuousClock.now - asked < .seconds(3))
     }
 
     @Test("bad input over the wire: clear 4xx, nothing logged")

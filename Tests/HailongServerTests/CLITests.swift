@@ -99,6 +99,32 @@ import Testing
         #expect(lines[1].hasPrefix("POST /v1/session Bearer local-secret") && lines[1].contains("\"dossier\":\"000.30.25.H17-240702-0012\""))
     }
 
+    /// A server that is not there: the refusal in words and a hint, not NIO's error dump.
+    @Test func unreachableServerIsSaidPlainly() async throws {
+        // A port that was just free: bound, read, closed.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let port: UInt16 = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                _ = bind(listener, raw, length)
+                _ = getsockname(listener, raw, &length)
+            }
+            return UInt16(bigEndian: pointer.pointee.sin_port)
+        }
+        close(listener)
+        let base = "http://127.0.0.1:\(port)"
+        let commands = ServerCommands(api: HTTPEndpoint(baseURL: base, token: "x"))
+        let started = ContinuousClock.now
+        await #expect(throws: CLIError("cannot reach \(base): Connection refused (is the server running, and is the URL right?) / không kết nối được \(base)")) {
+            try await commands.units()
+        }
+        // At once, not after the request's 30 s timeout of connection attempts.
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test func tableCountsCharactersNotBytes() {
         var table = Table(headers: ["name", "n"], alignments: [.left, .right])
         table.add(["Nguyễn Thị Ánh", "12"])

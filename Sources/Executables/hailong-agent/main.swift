@@ -167,17 +167,23 @@ struct Status: AsyncParsableCommand {
         let host = config.api.host == "0.0.0.0" ? "127.0.0.1" : config.api.host
         var request = HTTPClientRequest(url: "http://\(host):\(config.api.port)/v1/status")
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let body: Data
+        // The board's own client: a refused port is reported at once, not retried for 5 s.
+        let client = try UplinkHTTP.makeClient(caFile: "")
+        let answer: Result<(UInt, Data), any Error>
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-            body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
-            guard response.status == .ok else {
-                throw Failure("the agent answered \(response.status.code): \(String(decoding: body, as: UTF8.self))")
-            }
-        } catch let failure as Failure {
-            throw failure
+            let response = try await client.execute(request, timeout: .seconds(5))
+            answer = .success((response.status.code, Data(buffer: try await response.body.collect(upTo: 1 << 20))))
         } catch {
-            throw Failure("the agent is not reachable at \(host):\(config.api.port) (is hailong-agent running?): \(error)")
+            answer = .failure(error)
+        }
+        try? await client.shutdown()
+        let body: Data
+        switch answer {
+        case .failure(let error):
+            throw Failure("the agent is not reachable at \(host):\(config.api.port) (is hailong-agent running?): \(UplinkHTTP.explain(error))")
+        case .success(let (status, data)):
+            guard status == 200 else { throw Failure("the agent answered \(status): \(String(decoding: data, as: UTF8.self))") }
+            body = data
         }
         if json {
             print(String(decoding: body, as: UTF8.self))

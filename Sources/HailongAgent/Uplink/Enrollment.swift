@@ -137,6 +137,13 @@ public enum UplinkHTTP {
         }
     }
 
+    /// A connection failure in words for the technician: the system's text for an errno
+    /// ("Connection refused") rather than NIO's description of the error value.
+    public static func explain(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
+    }
+
     /// True when `error` came from the TLS layer (handshake, certificate).
     static func isTLS(_ error: any Error) -> Bool {
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return true }
@@ -201,7 +208,7 @@ public enum Enroller {
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
             if UplinkHTTP.isTLS(error) { return .failure(.tls(server: base, reason: "\(error)")) }
-            return .failure(.unreachable(server: base, reason: "\(error)"))
+            return .failure(.unreachable(server: base, reason: UplinkHTTP.explain(error)))
         }
         let data = Data(buffer: body)
         switch status {
