@@ -137,38 +137,44 @@ func ingestRun(clients: Int, round: Int = 1) async throws -> Double {
     return Double(clients * batchesPerClient * batchSize) / elapsed
 }
 
+/// The baseline's side: a unit, a counter and boards b0, b1, … straight into the schema.
+func addDirectBoards(_ db: Database, count: Int) throws {
+    try db.execute(sql: "INSERT INTO units(code, name, time_zone) VALUES ('hcm', 'x', 'Asia/Ho_Chi_Minh')")
+    try db.execute(sql: "INSERT INTO counters(unit_id, name) VALUES (1, 'x')")
+    for c in 0..<count { try db.execute(sql: "INSERT INTO boards(id, unit_id, counter_id, scale) VALUES (?, 1, 1, 'vn3')", arguments: ["b\(c)"]) }
+}
+
+/// The baseline: one batch's event rows inserted directly, as the server stores them.
+func insertDirectly(_ db: Database, board: String, _ batch: [WireEvent]) throws {
+    let statement = try db.cachedStatement(
+        sql: """
+            INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
+                outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    for e in batch {
+        let at = WallTime(rfc3339: e.at)?.microseconds ?? 0
+        try statement.execute(arguments: [
+            board, e.seq, e.kind.rawValue, at, at, false, e.level, e.binding?.rawValue, e.dossier, e.clerk,
+            e.outcome?.rawValue, nil, nil, nil, true, at,
+        ])
+    }
+}
+
 func baselineRun(clients: Int, round: Int = 1) async throws -> Double {
     let path = workDirectory + "/baseline-\(clients)-\(round).db"
     _ = try SQLiteStore(path: path)  // the same schema
     var configuration = Configuration()
     configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     let pool = try DatabasePool(path: path, configuration: configuration)
-    try await pool.write { db in
-        try db.execute(sql: "INSERT INTO units(code, name, time_zone) VALUES ('hcm', 'x', 'Asia/Ho_Chi_Minh')")
-        try db.execute(sql: "INSERT INTO counters(unit_id, name) VALUES (1, 'x')")
-        for c in 0..<clients { try db.execute(sql: "INSERT INTO boards(id, unit_id, counter_id, scale) VALUES (?, 1, 1, 'vn3')", arguments: ["b\(c)"]) }
-    }
+    try await pool.write { db in try addDirectBoards(db, count: clients) }
     let batches: [[[WireEvent]]] = (0..<clients).map { c in (0..<batchesPerClient).map { events(board: c, batch: $0) } }
     let start = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
         for c in 0..<clients {
             group.addTask {
                 for batch in batches[c] {
-                    try await pool.write { db in
-                        let statement = try db.cachedStatement(
-                            sql: """
-                                INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
-                                    outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """)
-                        for e in batch {
-                            let at = WallTime(rfc3339: e.at)?.microseconds ?? 0
-                            try statement.execute(arguments: [
-                                "b\(c)", e.seq, e.kind.rawValue, at, at, false, e.level, e.binding?.rawValue, e.dossier, e.clerk,
-                                e.outcome?.rawValue, nil, nil, nil, true, at,
-                            ])
-                        }
-                    }
+                    try await pool.write { db in try insertDirectly(db, board: "b\(c)", batch) }
                 }
             }
         }
@@ -189,29 +195,11 @@ func breakdown() async throws {
     configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     _ = try SQLiteStore(path: workDirectory + "/breakdown-direct.db")
     let pool = try DatabasePool(path: workDirectory + "/breakdown-direct.db", configuration: configuration)
-    try await pool.write { db in
-        try db.execute(sql: "INSERT INTO units(code, name, time_zone) VALUES ('hcm', 'x', 'Asia/Ho_Chi_Minh')")
-        try db.execute(sql: "INSERT INTO counters(unit_id, name) VALUES (1, 'x')")
-        try db.execute(sql: "INSERT INTO boards(id, unit_id, counter_id, scale) VALUES ('b0', 1, 1, 'vn3')")
-    }
+    try await pool.write { db in try addDirectBoards(db, count: 1) }
     for b in 0..<rounds {
         let directEvents = events(board: 0, batch: b)
         let t0 = ContinuousClock.now
-        try await pool.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
-                        outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for e in directEvents {
-                let at = WallTime(rfc3339: e.at)?.microseconds ?? 0
-                try statement.execute(arguments: [
-                    "b0", e.seq, e.kind.rawValue, at, at, false, e.level, e.binding?.rawValue, e.dossier, e.clerk,
-                    e.outcome?.rawValue, nil, nil, nil, true, at,
-                ])
-            }
-        }
+        try await pool.write { db in try insertDirectly(db, board: "b0", directEvents) }
         direct += seconds(ContinuousClock.now - t0)
         let evs = events(board: 0, batch: b)
         let data = try JSONEncoder().encode(IngestBatch(boardId: board.id, fromSeq: evs[0].seq, toSeq: evs[evs.count - 1].seq, events: evs, status: .init(version: "bench", backlog: 0, clockSynced: true, uptimeS: 1)))
