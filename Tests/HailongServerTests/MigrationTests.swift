@@ -1,9 +1,24 @@
+import Foundation
 import GRDB
 import HailongDomain
 @testable import HailongServer
 import Testing
 
 @Suite struct MigrationTests {
+    /// An acknowledged seq is a promise the board acts on: the file's writer must fsync every
+    /// commit (GRDB's pool switches it to NORMAL when it enables WAL; the store switches it back).
+    @Test func fileDatabaseIsWALWithSynchronousFull() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-pragmas-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStore(path: directory + "/server.db")
+        let (synchronous, journal) = try store.writer.writeWithoutTransaction { db in
+            (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+        }
+        #expect(synchronous == 2, "2 = FULL")
+        #expect(journal == "wal")
+    }
+
     /// A database as v3 left it (a rollup row per level) reads the same counts once the levels
     /// are columns: ratings of each level in its column, sessions in rated/unrated.
     @Test func rollupRowsPerLevelBecomeOneRowWithLevelColumns() throws {

@@ -23,6 +23,10 @@ public final class SQLiteStore: HailongStore {
             writer = try DatabaseQueue(configuration: configuration)
         } else {
             writer = try DatabasePool(path: path, configuration: configuration)
+            // DatabasePool switches its writer to synchronous=NORMAL when it enables WAL, after
+            // prepareDatabase ran. NORMAL can lose the last commits on power loss, and a batch's
+            // acknowledged seq is a promise the board acts on: back to FULL for the writer.
+            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         self.logger = logger
         try Self.migrator.migrate(writer)
