@@ -5,7 +5,7 @@
 //  2. report latency p50/p99 for by=clerk over one year of 1,000 boards (≥ 20 M events, rolled
 //     up) through the real endpoint, beside the same numbers computed with GROUP BY over the raw
 //     events.
-// Usage: hailong-bench-server [--quick] [--dir DIR] [--ingest-only | --report-only] [--report-db PATH]
+// Usage: hailong-bench-server [--quick] [--dir DIR] [--ingest-only | --report-only | --profile-ingest] [--report-db PATH]
 //   [--range FROM:TO ...]
 //   (--quick: small sizes, for a smoke run)
 import AsyncHTTPClient
@@ -137,6 +137,14 @@ func ingestRun(clients: Int, round: Int = 1) async throws -> Double {
     return Double(clients * batchesPerClient * batchSize) / elapsed
 }
 
+/// The baseline's database, as durable as the server's: WAL with a writer on synchronous=FULL
+/// (set after opening: GRDB's pool puts its writer on NORMAL when it enables WAL).
+func baselinePool(_ path: String) throws -> DatabasePool {
+    let pool = try DatabasePool(path: path)
+    try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    return pool
+}
+
 /// The baseline's side: a unit, a counter and boards b0, b1, … straight into the schema.
 func addDirectBoards(_ db: Database, count: Int) throws {
     try db.execute(sql: "INSERT INTO units(code, name, time_zone) VALUES ('hcm', 'x', 'Asia/Ho_Chi_Minh')")
@@ -164,9 +172,7 @@ func insertDirectly(_ db: Database, board: String, _ batch: [WireEvent]) throws 
 func baselineRun(clients: Int, round: Int = 1) async throws -> Double {
     let path = workDirectory + "/baseline-\(clients)-\(round).db"
     _ = try SQLiteStore(path: path)  // the same schema
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-    let pool = try DatabasePool(path: path, configuration: configuration)
+    let pool = try baselinePool(path)
     try await pool.write { db in try addDirectBoards(db, count: clients) }
     let batches: [[[WireEvent]]] = (0..<clients).map { c in (0..<batchesPerClient).map { events(board: c, batch: $0) } }
     let start = ContinuousClock.now
@@ -191,10 +197,8 @@ func breakdown() async throws {
     let board = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "h", expiresAt: .now() + .seconds(60))
     var decode = 0.0, check = 0.0, write = 0.0, direct = 0.0
     let rounds = 20
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     _ = try SQLiteStore(path: workDirectory + "/breakdown-direct.db")
-    let pool = try DatabasePool(path: workDirectory + "/breakdown-direct.db", configuration: configuration)
+    let pool = try baselinePool(workDirectory + "/breakdown-direct.db")
     try await pool.write { db in try addDirectBoards(db, count: 1) }
     for b in 0..<rounds {
         let directEvents = events(board: 0, batch: b)
@@ -216,6 +220,12 @@ func breakdown() async throws {
     say("per batch of \(batchSize): JSON decode \(fmt(decode / Double(rounds) * 1000, 2)) ms, check \(fmt(check / Double(rounds) * 1000, 2)) ms, store transaction \(fmt(write / Double(rounds) * 1000, 2)) ms (direct GRDB insert of the same rows, interleaved: \(fmt(direct / Double(rounds) * 1000, 2)) ms)")
 }
 
+if arguments.contains("--profile-ingest") {
+    // The server's side alone, one client, for a profiler (perf record …): no baseline, no breakdown.
+    for round in 1...3 { say("1 client, server only: \(fmt(try await ingestRun(clients: 1, round: round), 0)) events/s") }
+    try await HTTPClient.shared.shutdown()
+    exit(0)
+}
 if !arguments.contains("--report-only") {
 say("== Ingest throughput (batches of \(batchSize), \(batchesPerClient) batches per client, SQLite synchronous=FULL) ==")
 try await breakdown()
