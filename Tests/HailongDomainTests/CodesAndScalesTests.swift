@@ -1,4 +1,4 @@
-import HailongDomain
+@testable import HailongDomain
 import Testing
 
 @Suite("Codes, NFC and scales")
@@ -67,6 +67,25 @@ struct CodesAndScalesTests {
         for micros: Int64 in [0, 1, 999_999, 1_700_000_000_123_456, -1] {
             let time = WallTime(microseconds: micros)
             #expect(WallTime(rfc3339: time.rfc3339) == time)
+        }
+    }
+
+    @Test("the ASCII fast path of code validation agrees with the Unicode path on every short ASCII string")
+    func asciiFastPathAgrees() {
+        func outcome(_ body: () throws(CodeError) -> String) -> String {
+            do { return "ok \(try body())" } catch { return "error \(error)" }
+        }
+        var strings: [String] = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+        for a in 0..<128 { for b in 0..<128 { strings.append(String(decoding: [UInt8(a), UInt8(b)], as: UTF8.self)) } }
+        strings += ["  NV 01  ", "   ", "000.30.25.H17-240101-0001", String(repeating: "x", count: 64), String(repeating: "x", count: 65), " x", "x ", "a\tb"]
+        for string in strings {
+            for allowSpaces in [false, true] {
+                for maximum in [1, 64] {
+                    let fast = outcome { () throws(CodeError) in try validatedCode(string, field: "f", maximum: maximum, allowSpaces: allowSpaces) }
+                    let full = outcome { () throws(CodeError) in try validatedUnicodeCode(string, field: "f", maximum: maximum, allowSpaces: allowSpaces) }
+                    #expect(fast == full, "\(Array(string.utf8)) spaces \(allowSpaces) max \(maximum)")
+                }
+            }
         }
     }
 }
