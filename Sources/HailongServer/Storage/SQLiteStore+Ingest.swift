@@ -13,6 +13,15 @@ extension SQLiteStore {
         var clerk: String
     }
 
+    /// An event with where it is filed: its time (or the arrival time), UTC hour, local day.
+    private struct Prepared {
+        var event: CheckedEvent
+        var filed: WallTime
+        var hour: Int64
+        var day: Int64
+        var utcDay: String
+    }
+
     /// What a batch adds to one rollup row: ratings per level (1...5), session outcomes.
     private struct RollupDelta {
         var levels: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
@@ -47,14 +56,6 @@ extension SQLiteStore {
         let zone = board.timeZone
         // Time-zone work is done before the write transaction, for every event, so the writer is
         // held only for SQL.
-        struct Prepared {
-            var event: CheckedEvent
-            var filed: WallTime
-            var hour: Int64
-            var day: Int64
-            var month: Int64
-            var utcDay: String
-        }
         // A batch spans few hours and days: offsets and day names are computed once each.
         var offsets: [Int64: Int64] = [:]
         var utcDays: [Int64: String] = [:]
@@ -78,10 +79,10 @@ extension SQLiteStore {
                 utcDay = DailyCount.day(of: event.at)
                 utcDays[utcDayNumber] = utcDay
             }
-            return Prepared(event: event, filed: filed, hour: hour, day: day, month: monthNumber(ofDay: day), utcDay: utcDay)
+            return Prepared(event: event, filed: filed, hour: hour, day: day, utcDay: utcDay)
         }
         return try await writer.write { db in
-            guard let lastSeq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM boards WHERE id = ?", arguments: [board.id]) else {
+            guard let lastSeq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT last_seq FROM boards WHERE id = ?"), arguments: [board.id]) else {
                 throw StoreError.notFound("board \(board.id)")
             }
             if batch.fromSeq > lastSeq + 1 {
@@ -90,7 +91,7 @@ extension SQLiteStore {
             let fresh = prepared.filter { $0.event.seq > lastSeq }
             let newLast = max(lastSeq, batch.toSeq)
             if !fresh.isEmpty {
-                try Self.store(db, board: board, fresh: fresh.map { ($0.event, $0.filed) }, receivedAt: receivedAt)
+                try Self.store(db, board: board, fresh: fresh, receivedAt: receivedAt)
                 // Group by (UTC hour, local day) first — one dictionary step per event; an hour
                 // may straddle two local days in half-hour zones — then fold the few groups
                 // into hours, days, months and years.
@@ -150,11 +151,12 @@ extension SQLiteStore {
                     try dailyStatement.execute(arguments: [board.id, key.day, key.clerk ?? "", key.level, count])
                 }
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE boards SET last_seq = ?, last_seen_us = ?, version = ?, backlog = ?, faults = ?,
                         clock_synced = ?, uptime_s = ? WHERE id = ?
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     // The board counts this batch in its backlog; once stored it is no longer behind.
                     newLast, receivedAt.microseconds, Text.nfc(batch.status.version), max(0, batch.status.backlog - Int64(batch.events.count)),
@@ -170,14 +172,15 @@ extension SQLiteStore {
         }
     }
 
-    private static func store(_ db: Database, board: BoardInfo, fresh: [(CheckedEvent, WallTime)], receivedAt: WallTime) throws {
+    private static func store(_ db: Database, board: BoardInfo, fresh: [Prepared], receivedAt: WallTime) throws {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
                     outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        for (event, filed) in fresh {
+        for item in fresh {
+            let event = item.event, filed = item.filed
             try statement.execute(arguments: [
                 board.id, event.seq, event.kind.rawValue, event.at.microseconds, filed.microseconds, !event.clockSynced,
                 event.level, event.binding?.rawValue, event.dossier?.value, event.clerk?.value, event.outcome?.rawValue,
