@@ -106,11 +106,20 @@ import Testing
     @Test func revokedBoardIsRefused() async throws {
         let h = try await Harness()
         try await h.app().test(.router) { client in
-            let (a, _) = try await setUp(client, h)
+            let (a, b) = try await setUp(client, h)
+            // Both boards have written once: the server knows their tokens (and caches them).
+            for board in [a, b] {
+                #expect(try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, Array(events[0..<2]))).status == .ok)
+            }
             #expect(try await client.send(.post, "/v1/boards/\(a.id)/revoke", token: h.adminToken).status == .ok)
-            let reply = try await client.send(.post, "/v1/ingest", token: a.token, json: batch(a, Array(events[0..<2])))
+            let reply = try await client.send(.post, "/v1/ingest", token: a.token, json: batch(a, Array(events[2..<4])))
             #expect(reply.status == .unauthorized)
-            #expect(try await total(client, h) == 0)
+            // Revoked behind the HTTP layer's back (another server process, a console): the
+            // ingest transaction itself refuses.
+            try await h.store.revokeBoard(id: b.id)
+            let late = try await client.send(.post, "/v1/ingest", token: b.token, json: batch(b, Array(events[2..<4])))
+            #expect(late.status == .unauthorized)
+            #expect(try await total(client, h) == 4)
         }
     }
 

@@ -1,11 +1,13 @@
 import Foundation
 import HailongDomain
 import Hummingbird
+import Synchronization
 
 /// Who a request comes from, from its bearer token: `hla_…` an account's API token,
 /// `hlb_…` a board's token. Tokens are looked up by SHA-256 hash; none is stored in clear.
 struct Authenticator: Sendable {
     let store: any HailongStore
+    let boards = BoardTokenCache()
 
     private func bearer(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized() }
@@ -28,12 +30,17 @@ struct Authenticator: Sendable {
     }
 
     /// The enrolled, unrevoked board behind the request.
+    /// From the cache when the token was seen before: a board's token, unit, counter, scale
+    /// and time zone never change once it is enrolled; only revocation does, and the ingest
+    /// transaction checks that itself.
     func board(_ request: Request) async throws -> BoardInfo {
         let token = try bearer(request)
-        guard token.hasPrefix("hlb_"), let board = try await store.board(tokenHash: TokenDigest.hex(token)) else {
-            throw APIError.unauthorized()
-        }
+        guard token.hasPrefix("hlb_") else { throw APIError.unauthorized() }
+        let hash = TokenDigest.hex(token)
+        if let known = boards[hash] { return known }
+        guard let board = try await store.board(tokenHash: hash) else { throw APIError.unauthorized() }
         guard !board.revoked else { throw APIError.unauthorized("board \(board.id) is revoked") }
+        boards[hash] = board
         return board
     }
 
@@ -56,5 +63,26 @@ struct Authenticator: Sendable {
             return units
         }
         return try await store.units()
+    }
+}
+
+/// Enrolled boards by token hash, for `Authenticator.board`. Bounded: emptied when full.
+final class BoardTokenCache: Sendable {
+    private let entries = Mutex<[String: BoardInfo]>([:])
+    static let capacity = 20_000
+
+    subscript(hash: String) -> BoardInfo? {
+        get { entries.withLock { $0[hash] } }
+        set {
+            entries.withLock { entries in
+                if newValue != nil, entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+                entries[hash] = newValue
+            }
+        }
+    }
+
+    /// Drops the board (revoked): a later request reads the store again.
+    func forget(board id: String) {
+        entries.withLock { entries in entries = entries.filter { $0.value.id != id } }
     }
 }

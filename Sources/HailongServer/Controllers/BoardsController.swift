@@ -38,6 +38,7 @@ struct BoardsController {
             guard let board = try await server.store.board(id: id) else { throw APIError.notFound("board \(id)") }
             _ = try await server.auth.scope(account, unit: board.unit)
             try await mapped { try await server.store.revokeBoard(id: id) }
+            server.auth.boards.forget(board: id)
             return try Response.json(try await server.store.board(id: id))
         }
         // A board's raw events as stored, in seq order: the export that shows which events were
@@ -117,6 +118,10 @@ struct IngestController {
                 try await server.store.ingest(board: board, batch: batch, events: events, receivedAt: server.now())
             }
             switch outcome {
+            case .revoked:
+                server.auth.boards.forget(board: board.id)
+                server.metrics.rejects(.unauthorized)
+                throw APIError.unauthorized("board \(board.id) is revoked")
             case .gap(let acknowledged, let expected):
                 server.metrics.rejects(.gap)
                 return try Response.json(

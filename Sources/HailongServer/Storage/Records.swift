@@ -98,6 +98,8 @@ public enum IngestOutcome: Sendable, Equatable {
     case stored(acknowledgedSeq: Int64, newEvents: Int, mismatches: Int)
     /// The batch starts after a hole.
     case gap(acknowledgedSeq: Int64, expectedSeq: Int64)
+    /// The board was revoked (after its token was checked): nothing stored.
+    case revoked
 }
 
 /// Rollup granularity. Hour buckets are UTC hours; day, month and year buckets are the local

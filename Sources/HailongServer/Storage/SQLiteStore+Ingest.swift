@@ -82,9 +82,13 @@ extension SQLiteStore {
             return Prepared(event: event, filed: filed, hour: hour, day: day, utcDay: utcDay)
         }
         return try await writer.write { db in
-            guard let lastSeq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT last_seq FROM boards WHERE id = ?"), arguments: [board.id]) else {
+            // Revocation is decided here, in the writing transaction: the caller may hold the
+            // board from a cache filled before a revocation.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT last_seq, revoked FROM boards WHERE id = ?"), arguments: [board.id]) else {
                 throw StoreError.notFound("board \(board.id)")
             }
+            if row[1] as Bool { return .revoked }
+            let lastSeq: Int64 = row[0]
             if batch.fromSeq > lastSeq + 1 {
                 return .gap(acknowledgedSeq: lastSeq, expectedSeq: lastSeq + 1)
             }
