@@ -1,5 +1,5 @@
 import Foundation
-import HailongDomain
+public import HailongDomain
 
 /// Decodes a `POST /v1/ingest` body. A full batch (500 events) is mostly its `events` array,
 /// and JSONDecoder is single-threaded: for a large batch the array is cut at an element
@@ -8,11 +8,11 @@ import HailongDomain
 /// unusual — or any decoding error — falls back to one plain decode of the whole body, so
 /// errors name the same place (`events[37].level`) and the result is always what one decode
 /// of the body gives.
-enum IngestBody {
+public enum IngestBody {
     /// Below this many events one decode is cheaper than cutting and joining.
     static let parallelFrom = 64
 
-    static func decode(_ bytes: [UInt8]) async throws -> IngestBatch {
+    public static func decode(_ bytes: [UInt8]) async throws -> IngestBatch {
         if let span = EventsSpan(bytes), span.elementCount >= parallelFrom,
             let batch = try? await decodeInParts(bytes, span)
         {
