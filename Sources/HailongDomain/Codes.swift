@@ -4,9 +4,12 @@
 public enum Text {
     /// The NFC form of `string`.
     public static func nfc(_ string: String) -> String {
+        // ASCII is NFC as it stands (boot ids, most codes): no copy. Ingest normalises a few
+        // strings per event, 500 events a batch.
+        if string.utf8.allSatisfy({ $0 < 0x80 }) { return string }
         // The standard library's own normaliser (what Foundation's
         // precomposedStringWithCanonicalMapping uses), so the domain needs no Foundation.
-        String(decoding: string._nfcCodeUnits, as: UTF8.self)
+        return String(decoding: string._nfcCodeUnits, as: UTF8.self)
     }
 }
 

@@ -11,6 +11,11 @@ struct CodesAndScalesTests {
         let a = try ClerkID(composed), b = try ClerkID(decomposed)
         #expect(a == b)
         #expect(Array(b.value.unicodeScalars) == Array(composed.unicodeScalars))
+        // Text.nfc composes what needs composing, and leaves ASCII (its fast path) as it is.
+        #expect(Array(Text.nfc(decomposed).unicodeScalars) == Array(composed.unicodeScalars))
+        #expect(Array(Text.nfc("x" + decomposed).unicodeScalars) == Array(("x" + composed).unicodeScalars))
+        let ascii = String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self)
+        #expect(Array(Text.nfc(ascii).utf8) == Array(ascii.utf8))
     }
 
     @Test("dossier codes: 1–64 printable characters")
