@@ -72,15 +72,25 @@ let batchSize = 500
 // wandered between 0.33 and 0.45 from one run to the next.
 let batchesPerClient = quick ? 4 : 200
 
+/// A batch as the agent sends it (`EventRecord.wire`): times to the microsecond, the monotonic
+/// reading and the boot id on every event; a rating and its session's close in turn.
 func events(board: Int, batch: Int) -> [WireEvent] {
-    (0..<batchSize).map { i in
+    let bootId = "5f0c6e0a-8d1e-4b8e-9a57-\(String(format: "%012d", board))"
+    let start = WallTime(rfc3339: "2026-03-02T01:00:00Z") ?? WallTime(microseconds: 0)
+    return (0..<batchSize).map { i in
         let seq = Int64(batch * batchSize + i + 1)
-        let at = WallTime(rfc3339: "2026-03-02T01:00:00Z").map { $0 + .seconds(Int(seq) * 30) }?.rfc3339 ?? ""
+        let offset = seq * 30_000_000 + (seq * 7_919) % 1_000_000  // 30 s apart, odd microseconds
+        let at = WallTime(microseconds: start.microseconds + offset).rfc3339
+        let monotonic = 86_400_000_000_000 + offset * 1_000
         let dossier = "000.30.25.H17-\(board)-\(seq / 2)"
         if i % 2 == 0 {
-            return WireEvent(seq: seq, kind: .rating, at: at, level: 1 + Int(seq % 3), binding: .dossier, dossier: dossier, clerk: "NV\(board)-1", clockSynced: true)
+            return WireEvent(
+                seq: seq, kind: .rating, at: at, level: 1 + Int(seq % 3), binding: .dossier, dossier: dossier, clerk: "NV\(board)-1",
+                monotonicNs: monotonic, bootId: bootId, clockSynced: true)
         }
-        return WireEvent(seq: seq, kind: .session, at: at, dossier: dossier, clerk: "NV\(board)-1", outcome: .rated, clockSynced: true)
+        return WireEvent(
+            seq: seq, kind: .session, at: at, dossier: dossier, clerk: "NV\(board)-1", outcome: .rated, monotonicNs: monotonic,
+            bootId: bootId, clockSynced: true)
     }
 }
 
@@ -200,7 +210,7 @@ func insertDirectly(_ db: Database, board: String, _ batch: [WireEvent]) throws 
         let at = WallTime(rfc3339: e.at)?.microseconds ?? 0
         try statement.execute(arguments: [
             board, e.seq, e.kind.rawValue, at, at, false, e.level, e.binding?.rawValue, e.dossier, e.clerk,
-            e.outcome?.rawValue, nil, nil, nil, true, at,
+            e.outcome?.rawValue, e.reason?.rawValue, e.monotonicNs, e.bootId, true, at,
         ])
     }
 }
