@@ -158,6 +158,8 @@ package.dependencies += [
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    // Only its JSON decoder, for ingest bodies (~4× Foundation's JSONDecoder; see Ingest/).
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
 ]
 package.targets += [
     // The server: Hummingbird application, storage protocol + SQLite (GRDB), reports, accounts.
@@ -174,7 +176,9 @@ package.targets += [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
+        exclude: ["Ingest/ingest_json.proto"],
         resources: [.copy("openapi.yaml")],
         swiftSettings: strict
     ),

@@ -96,7 +96,7 @@ struct IngestController {
             }
             let bytes = Array(body.readableBytesView)
             let batch: IngestBatch
-            do { batch = try await IngestBody.decode(bytes) } catch let error as DecodingError {
+            do { batch = try IngestBody.decode(bytes) } catch let error as DecodingError {
                 server.metrics.rejects(.invalid)
                 throw APIError.badRequest("invalid JSON body: \(error.readable)")
             } catch {
