@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Yams
 
 /// `/etc/hailong/server.yaml` (DESIGN §8). Every key has a default; an unknown or misspelt key

@@ -13,21 +13,27 @@ final class ServerMetrics: Sendable {
     private let boardsSeen: Gauge
     private let seen = Mutex<Set<String>>([])
 
+    /// A metric's name and help (exposed names unchanged: `metric` + `_` + `unit`, when a unit).
+    private static func name(_ metric: String, unit: String = "", _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: metric, unitName: unit, helpText: help)
+    }
+
+    private static var rejectsName: MetricNameDescriptor { name("hailong_ingest_rejects", unit: "total", "Ingest batches refused") }
+
     init() {
-        events = registry.makeCounter(name: "hailong_ingest_events_total", help: "Events newly stored by ingest")
-        batches = registry.makeCounter(name: "hailong_ingest_batches_total", help: "Ingest batches accepted (replays included)")
+        events = registry.makeCounter(descriptor: Self.name("hailong_ingest_events", unit: "total", "Events newly stored by ingest"))
+        batches = registry.makeCounter(descriptor: Self.name("hailong_ingest_batches", unit: "total", "Ingest batches accepted (replays included)"))
         latency = registry.makeDurationHistogram(
-            name: "hailong_ingest_duration_seconds",
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)],
-            help: "Time to handle an accepted ingest batch")
-        boardsSeen = registry.makeGauge(name: "hailong_boards_seen", help: "Boards that sent a batch since the server started")
+            descriptor: Self.name("hailong_ingest_duration", unit: "seconds", "Time to handle an accepted ingest batch"),
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
+        boardsSeen = registry.makeGauge(descriptor: Self.name("hailong_boards_seen", "Boards that sent a batch since the server started"))
         for reason in [Reject.unauthorized, .forbidden, .invalid, .gap] {
-            _ = registry.makeCounter(name: "hailong_ingest_rejects_total", labels: [("reason", reason.rawValue)], help: "Ingest batches refused")
+            _ = registry.makeCounter(descriptor: Self.rejectsName, labels: [("reason", reason.rawValue)])
         }
     }
 
     func rejects(_ reason: Reject) {
-        registry.makeCounter(name: "hailong_ingest_rejects_total", labels: [("reason", reason.rawValue)], help: "Ingest batches refused").increment()
+        registry.makeCounter(descriptor: Self.rejectsName, labels: [("reason", reason.rawValue)]).increment()
     }
 
     func stored(board: String, events count: Int, duration: Duration) {

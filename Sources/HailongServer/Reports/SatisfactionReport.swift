@@ -1,5 +1,5 @@
 import Foundation
-public import HailongDomain
+import HailongDomain
 
 /// What a report groups by (`by=`).
 public enum ReportDimension: String, Sendable, CaseIterable {
