@@ -56,15 +56,23 @@ printf '[Timer]\nOnActiveSec=\nOnActiveSec=22s\nAccuracySec=1s\n' \
 systemd-nspawn -D "$root" --register=no --keep-unit --private-network --boot --console=pipe >"$work/console.log" 2>&1 &
 nspawn_pid=$!
 
-# The container's systemd: nspawn's child.
+# The container's systemd: the child of nspawn that is PID 1 in its own PID namespace
+# ("NSpid: <our pid> 1"). nspawn first forks an outer child that sets the root up and exits
+# once it has forked the container's init; taking "the first child" could catch that short-
+# lived one, so the init is looked up again until it is found and alive.
+container_init() {
+    for pid in $(ps -o pid= --ppid "$nspawn_pid" 2>/dev/null); do
+        awk '$1 == "NSpid:" && NF == 3 && $3 == 1 { found = 1 } END { exit !found }' "/proc/$pid/status" 2>/dev/null &&
+            { echo "$pid"; return 0; }
+    done
+    return 1
+}
 init_pid=
-for _ in $(seq 1 30); do
-    init_pid=$(ps -o pid= --ppid "$nspawn_pid" 2>/dev/null | tr -d ' ' | head -1)
-    [ -n "$init_pid" ] && break
-    sleep 1
-done
 
 inside() {
+    if [ -z "$init_pid" ] || ! kill -0 "$init_pid" 2>/dev/null; then
+        init_pid=$(container_init) || return 1
+    fi
     nsenter --target "$init_pid" --mount --uts --ipc --net --pid -- \
         /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 sh -c "$1" </dev/null
 }
@@ -80,9 +88,14 @@ wait_for() {
     return 1
 }
 
-if [ -z "$init_pid" ] || ! wait_for 90 'state=$(systemctl is-system-running); [ "$state" = running ] || [ "$state" = degraded ]'; then
+# A loaded machine (CI building beside it) can take a while to boot a container.
+if ! wait_for 180 'state=$(systemctl is-system-running); [ "$state" = running ] || [ "$state" = degraded ]'; then
     fail "systemd did not boot in the container"
-    tail -20 "$work/console.log" | sed 's/^/    /'
+    echo "    nspawn (pid $nspawn_pid) $(kill -0 "$nspawn_pid" 2>/dev/null && echo running || echo "has exited"); its processes:"
+    ps -o pid=,ppid=,stat=,args= --ppid "$nspawn_pid" 2>/dev/null | sed 's/^/      /'
+    echo "    the container's init: ${init_pid:-not found}; systemctl is-system-running inside: $(inside 'systemctl is-system-running' 2>&1)"
+    echo "    console (last 30 lines):"
+    tail -30 "$work/console.log" | sed 's/^/      /'
     finish
     exit 1
 fi
