@@ -337,10 +337,11 @@ for b in 0..<boardCount {
                 FROM (SELECT d, h, n, ((d * 86400) + (1 + h) * 3600 + n * 300) * 1000000 AS t
                       FROM seq_days CROSS JOIN seq_hours CROSS JOIN seq_n)
                 """, arguments: [String(format: "b%04d", b), b, b, b])
-        // Rollups as ingest keeps them (hour UTC, local day and month at +07, no DST in Vietnam).
+        // Rollups as ingest keeps them (hour UTC, local day, week, month and year at +07, no DST in Vietnam).
         for (table, bucket) in [
             ("rollup_hour", "filed_us / 3600000000"),
             ("rollup_day", "(filed_us / 1000000 + 25200) / 86400"),
+            ("rollup_week", "((filed_us / 1000000 + 25200) / 86400 + 3) / 7"),
             ("rollup_month", "CAST(strftime('%Y', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER) - 1"),
             ("rollup_year", "CAST(strftime('%Y', (filed_us / 1000000 + 25200), 'unixepoch') AS INTEGER)"),
         ] {

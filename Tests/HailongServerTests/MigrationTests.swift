@@ -51,10 +51,38 @@ import Testing
             let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'rollup_%' ORDER BY name")
             #expect(
                 indexes == [
-                    "rollup_day_unit", "rollup_hour_unit", "rollup_month_clerk", "rollup_month_counter", "rollup_month_unit",
+                    "rollup_day_unit", "rollup_hour_unit", "rollup_month_clerk", "rollup_month_counter", "rollup_month_unit", "rollup_week_unit",
                     "rollup_year_clerk", "rollup_year_counter", "rollup_year_unit",
                 ])
         }
+    }
+
+    /// A v4 database gets week rollups summed from its day rollups (Monday–Sunday weeks,
+    /// `week = floor((day + 3) / 7)`), days before 1970 included.
+    @Test func weekRollupsAreFilledFromDayRollups() throws {
+        let queue = try DatabaseQueue()
+        try SQLiteStore.migrator.migrate(queue, upTo: "v4-rollup-levels-as-columns")
+        let monday = CivilDate.toDays(year: 2026, month: 3, day: 2)
+        let days: [(Int64, String, Int64, Int64)] = [
+            (monday, "NV01", 1, 2), (monday + 6, "NV01", 3, 0), (monday + 7, "NV01", 5, 1), (monday + 1, "NV02", 7, 0),
+            (-4, "NV01", 11, 0), (-11, "NV01", 13, 0), (-3, "NV01", 17, 0),  // 1969-12-28 (week -1), 12-21 (week -2), 12-29 (week 0)
+        ]
+        try queue.write { db in
+            for (day, clerk, level3, rated) in days {
+                try db.execute(
+                    sql: "INSERT INTO rollup_day(bucket, unit_id, counter_id, clerk, scale, level3, rated) VALUES (?, 1, 2, ?, 'vn3', ?, ?)",
+                    arguments: [day, clerk, level3, rated])
+            }
+        }
+        try SQLiteStore.migrator.migrate(queue)
+        let weeks = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT bucket, clerk, level3, rated FROM rollup_week ORDER BY bucket, clerk").map {
+                "\($0[0] as Int64) \($0[1] as String) \($0[2] as Int64) \($0[3] as Int64)"
+            }
+        }
+        let week = weekNumber(ofDay: monday)
+        #expect(weeks == ["-2 NV01 13 0", "-1 NV01 11 0", "0 NV01 17 0", "\(week) NV01 4 2", "\(week) NV02 7 0", "\(week + 1) NV01 5 1"])
+        #expect(weekNumber(ofDay: -4) == -1 && weekNumber(ofDay: -3) == 0 && weekNumber(ofDay: monday) * 7 - 3 == monday)
     }
 
     /// Rollups have columns for levels 1–5: a scale with more levels needs a migration first

@@ -6,12 +6,14 @@ import Testing
 @Suite struct SegmentTests {
     private func day(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 { CivilDate.toDays(year: y, month: m, day: d) }
 
-    @Test func rangesSplitIntoYearsMonthsAndDays() {
+    @Test func rangesSplitIntoYearsMonthsWeeksAndDays() {
         let segments = SatisfactionReport.segments(fromDay: day(2025, 11, 20), toDay: day(2027, 2, 3)).map(\.description)
         #expect(
             segments == [
-                "day \(day(2025, 11, 20))...\(day(2025, 11, 30))",
+                // Nov 20–30, 2025 (Thursday on): the weeks of Nov 17 and Nov 24, minus Nov 17–19.
+                "-day \(day(2025, 11, 17))...\(day(2025, 11, 19))",
                 "day \(day(2027, 2, 1))...\(day(2027, 2, 3))",
+                "week \((day(2025, 11, 17) + 3) / 7)...\((day(2025, 11, 24) + 3) / 7)",
                 "month \(2025 * 12 + 11)...\(2025 * 12 + 11)",
                 "month \(2027 * 12)...\(2027 * 12)",
                 "year 2026...2026",

@@ -12,6 +12,8 @@ import Testing
         switch segment.grain {
         case .day, .hour:
             return segment.from...segment.to
+        case .week:
+            return (segment.from * 7 - 3)...(segment.to * 7 + 3)
         case .month:
             let first = CivilDate.toDays(year: segment.from / 12, month: segment.from % 12 + 1, day: 1)
             let lastYear = segment.to / 12, lastMonth = segment.to % 12 + 1
@@ -41,10 +43,22 @@ import Testing
     @Test func rollingYearReadsTheYearMinusItsOutsideDays() {
         func day(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 { CivilDate.toDays(year: y, month: m, day: d) }
         let rolling = SatisfactionReport.segments(fromDay: day(2025, 12, 24), toDay: day(2026, 12, 23)).map(\.description)
+        // Dec 24–28, 2025 (Wed–Sun) are most of their week: that week minus Dec 22–23; the other
+        // edges stay days (as weeks they would read as many buckets).
+        let week = (day(2025, 12, 22) + 3) / 7
         #expect(
             rolling == [
-                "day \(day(2025, 12, 24))...\(day(2025, 12, 31))", "-day \(day(2026, 12, 24))...\(day(2026, 12, 31))", "year 2026...2026",
+                "-day \(day(2025, 12, 22))...\(day(2025, 12, 23))", "day \(day(2025, 12, 29))...\(day(2025, 12, 31))",
+                "-day \(day(2026, 12, 24))...\(day(2026, 12, 31))", "week \(week)...\(week)", "year 2026...2026",
             ])
+    }
+
+    @Test func daysFillingWholeWeeksAreReadAsWeeks() {
+        func day(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 { CivilDate.toDays(year: y, month: m, day: d) }
+        // 2026-03-02 is a Monday: two whole weeks and two days, 4 buckets instead of 16.
+        let plan = SatisfactionReport.segments(fromDay: day(2026, 3, 2), toDay: day(2026, 3, 17))
+        let first = (day(2026, 3, 2) + 3) / 7
+        #expect(plan.map(\.description) == ["day \(day(2026, 3, 16))...\(day(2026, 3, 17))", "week \(first)...\(first + 1)"])
     }
 }
 

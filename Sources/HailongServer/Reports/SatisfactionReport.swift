@@ -131,7 +131,8 @@ struct SatisfactionReport: Sendable {
     }
 
     /// Splits a day range into whole local years (year rollup), whole months (month rollup) and
-    /// the days around them (day rollup), so a calendar year reads one bucket per series. A
+    /// the days around them (day rollup, or week rollup for whole weeks among those days), so a
+    /// calendar year reads one bucket per series. A
     /// month mostly inside the range is read whole, minus its few outside days; likewise a year
     /// mostly inside the range (a rolling year) is read whole, minus the months and days outside
     /// it, when that reads fewer buckets.
@@ -152,13 +153,27 @@ struct SatisfactionReport: Sendable {
                 if day > yearStart { outside += monthsAndDays(fromDay: yearStart, toDay: day - 1) }
                 if end < yearEnd { outside += monthsAndDays(fromDay: end + 1, toDay: yearEnd) }
                 let minusOutside = [wholeYear] + outside.map { Segment(grain: $0.grain, from: $0.from, to: $0.to, sign: -$0.sign) }
-                pieces += buckets(minusOutside) < buckets(inside) ? minusOutside : inside
+                pieces += cost(minusOutside) < cost(inside) ? minusOutside : inside
             }
             day = end + 1
         }
-        // Days in order, then months, then years; neighbours of the same sign read as one range.
+        // Runs of days become weeks where that reads fewer buckets (edges of a rolling range).
+        var withWeeks: [Segment] = []
+        for piece in merge(pieces) {
+            guard piece.grain == .day else {
+                withWeeks.append(piece)
+                continue
+            }
+            let weeks = weeksAndDays(piece)
+            withWeeks += buckets(weeks) < buckets([piece]) ? weeks : [piece]
+        }
+        return merge(withWeeks)
+    }
+
+    /// Days in order, then weeks, months, years; neighbours of the same sign read as one range.
+    private static func merge(_ pieces: [Segment]) -> [Segment] {
         var merged: [Segment] = []
-        for grain in [RollupGrain.day, .month, .year] {
+        for grain in [RollupGrain.day, .week, .month, .year] {
             for piece in pieces where piece.grain == grain {
                 if let last = merged.last, last.grain == grain, last.sign == piece.sign, last.to + 1 == piece.from {
                     merged[merged.count - 1].to = piece.to
@@ -170,8 +185,37 @@ struct SatisfactionReport: Sendable {
         return merged
     }
 
+    /// A run of days as the whole weeks (Monday–Sunday) inside it and the days left at its ends;
+    /// a week mostly inside the run (4 days or more) is read whole, minus its outside days.
+    private static func weeksAndDays(_ run: Segment) -> [Segment] {
+        var pieces: [Segment] = []
+        var day = run.from
+        while day <= run.to {
+            let week = weekNumber(ofDay: day)
+            let weekStart = week * 7 - 3, weekEnd = week * 7 + 3
+            let end = min(weekEnd, run.to)
+            let inside = end - day + 1
+            if inside >= 4 {
+                pieces.append(Segment(grain: .week, from: week, to: week, sign: run.sign))
+                if day > weekStart { pieces.append(Segment(grain: .day, from: weekStart, to: day - 1, sign: -run.sign)) }
+                if end < weekEnd { pieces.append(Segment(grain: .day, from: end + 1, to: weekEnd, sign: -run.sign)) }
+            } else {
+                pieces.append(Segment(grain: .day, from: day, to: end, sign: run.sign))
+            }
+            day = end + 1
+        }
+        return pieces
+    }
+
     /// How many rollup buckets a set of segments reads (each bucket holds about one row per series).
     private static func buckets(_ segments: [Segment]) -> Int64 { segments.reduce(0) { $0 + $1.to - $1.from + 1 } }
+
+    /// `buckets`, counting each run of days as it will be read: as days or as weeks and days.
+    private static func cost(_ segments: [Segment]) -> Int64 {
+        segments.reduce(0) { total, segment in
+            total + (segment.grain == .day ? min(buckets([segment]), buckets(weeksAndDays(segment))) : buckets([segment]))
+        }
+    }
 
     /// Whole months and days of a range within one year; a month mostly inside the range is read
     /// whole, minus its outside days.
@@ -184,16 +228,15 @@ struct SatisfactionReport: Sendable {
             let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
             let number = year * 12 + month - 1
             let end = min(monthEnd, toDay)
-            let inside = end - day + 1
-            let outside = (monthEnd - monthStart + 1) - inside
+            let outside = (monthEnd - monthStart + 1) - (end - day + 1)
             if outside == 0 {
                 segments.append(Segment(grain: .month, from: number, to: number))
-            } else if outside < inside {
-                segments.append(Segment(grain: .month, from: number, to: number))
-                if day > monthStart { segments.append(Segment(grain: .day, from: monthStart, to: day - 1, sign: -1)) }
-                if end < monthEnd { segments.append(Segment(grain: .day, from: end + 1, to: monthEnd, sign: -1)) }
             } else {
-                segments.append(Segment(grain: .day, from: day, to: end))
+                var minusOutside = [Segment(grain: .month, from: number, to: number)]
+                if day > monthStart { minusOutside.append(Segment(grain: .day, from: monthStart, to: day - 1, sign: -1)) }
+                if end < monthEnd { minusOutside.append(Segment(grain: .day, from: end + 1, to: monthEnd, sign: -1)) }
+                let inside = [Segment(grain: .day, from: day, to: end)]
+                segments += cost(minusOutside) < cost(inside) ? minusOutside : inside
             }
             day = end + 1
         }

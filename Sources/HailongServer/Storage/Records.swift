@@ -105,7 +105,7 @@ public enum IngestOutcome: Sendable, Equatable {
 /// Rollup granularity. Hour buckets are UTC hours; day, month and year buckets are the local
 /// days/months/years of the row's own unit (days since 1970-01-01, months as year*12+month-1,
 /// years as the year number).
-public enum RollupGrain: String, Sendable { case hour, day, month, year }
+public enum RollupGrain: String, Sendable { case hour, day, week, month, year }
 
 /// What a rollup query groups by, besides unit, scale and level.
 public enum RollupGroup: String, Sendable { case unit, counter, clerk, bucket }

@@ -50,7 +50,7 @@ extension SQLiteStore {
     }
 
     /// One transaction: refuse a gap, skip what is stored already, insert the new events, add
-    /// them to the hour/day/month rollups and the per-day check counts, record the status
+    /// them to the hour/day/week/month/year rollups and the per-day check counts, record the status
     /// snapshot, then compare the board's cumulative counts with ours (mismatch → alert).
     public func ingest(board: BoardInfo, batch: IngestBatch, events: [CheckedEvent], receivedAt: WallTime) async throws -> IngestOutcome {
         let zone = board.timeZone
@@ -119,16 +119,18 @@ extension SQLiteStore {
                 }
                 var hours: [RollupKey: RollupDelta] = [:]
                 var days: [RollupKey: RollupDelta] = [:]
+                var weeks: [RollupKey: RollupDelta] = [:]
                 var months: [RollupKey: RollupDelta] = [:]
                 var years: [RollupKey: RollupDelta] = [:]
                 for (key, delta) in fine {
                     let month = monthNumber(ofDay: key.day)
                     hours[RollupKey(bucket: key.hour, clerk: key.clerk), default: RollupDelta()].add(delta)
                     days[RollupKey(bucket: key.day, clerk: key.clerk), default: RollupDelta()].add(delta)
+                    weeks[RollupKey(bucket: weekNumber(ofDay: key.day), clerk: key.clerk), default: RollupDelta()].add(delta)
                     months[RollupKey(bucket: month, clerk: key.clerk), default: RollupDelta()].add(delta)
                     years[RollupKey(bucket: floorDiv(month, 12), clerk: key.clerk), default: RollupDelta()].add(delta)
                 }
-                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_month", months), ("rollup_year", years)] {
+                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_week", weeks), ("rollup_month", months), ("rollup_year", years)] {
                     let statement = try db.cachedStatement(
                         sql: """
                             INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level1, level2, level3, level4, level5, rated, unrated)

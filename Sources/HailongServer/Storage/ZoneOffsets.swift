@@ -49,3 +49,7 @@ func monthNumber(ofDay day: Int64) -> Int64 {
     let (year, month, _) = CivilDate.fromDays(day)
     return year * 12 + month - 1
 }
+
+/// The week (Monday to Sunday) of a day number: week 0 is 1969-12-29…1970-01-04, so week `w`
+/// holds the days `7w − 3 … 7w + 3`.
+func weekNumber(ofDay day: Int64) -> Int64 { floorDiv(day + 3, 7) }
