@@ -178,7 +178,7 @@ package.targets += [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
-        exclude: ["Ingest/ingest_json.proto"],
+        exclude: ["Ingest/ingest_json.proto", "Reports/report_json.proto"],
         resources: [.copy("openapi.yaml")],
         swiftSettings: strict
     ),

@@ -174,7 +174,7 @@ struct ReportsController {
             case "json":
                 return Response(
                     status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.hailong.encode(Report(rows: rows)))))
+                    body: .init(byteBuffer: ByteBuffer(bytes: try ReportBody.json(Report(rows: rows)))))
             case "csv":
                 return Response(
                     status: .ok,
