@@ -119,6 +119,8 @@ extension SQLiteStore {
         // of up to ~30 day buckets. Filled from the day rollups once.
         migrator.registerMigration("v5-week-rollup") { db in
             let levels = (1...5).map { "level\($0)" }.joined(separator: ", ")
+            // The week is floor((day + 3) / 7); SQLite's `/` truncates toward zero, so the
+            // remainder is taken down first (days before 1969-12-29 have a negative one).
             try db.execute(
                 sql: """
                     CREATE TABLE rollup_week (
@@ -128,19 +130,10 @@ extension SQLiteStore {
                         rated INTEGER NOT NULL DEFAULT 0, unrated INTEGER NOT NULL DEFAULT 0,
                         PRIMARY KEY (bucket, counter_id, clerk, scale)) WITHOUT ROWID;
                     INSERT INTO rollup_week(bucket, unit_id, counter_id, clerk, scale, \(levels), rated, unrated)
-                        SELECT (bucket + 3) / 7 AS week, unit_id, counter_id, clerk, scale,
+                        SELECT (bucket + 3 - ((bucket + 3) % 7 + 7) % 7) / 7 AS week, unit_id, counter_id, clerk, scale,
                             \((1...5).map { "sum(level\($0))" }.joined(separator: ", ")), sum(rated), sum(unrated)
-                        FROM rollup_day WHERE bucket >= -3 GROUP BY week, counter_id, clerk, scale, unit_id;
+                        FROM rollup_day GROUP BY week, counter_id, clerk, scale, unit_id;
                     CREATE INDEX rollup_week_unit ON rollup_week(unit_id, bucket, clerk, scale, \(levels), rated, unrated);
-                    """)
-            // Days before 1969-12-29 (none in practice): SQLite's `/` truncates toward zero, so
-            // the floor of (bucket + 3) / 7 is written -((3 - bucket) / 7) there.
-            try db.execute(
-                sql: """
-                    INSERT INTO rollup_week(bucket, unit_id, counter_id, clerk, scale, \(levels), rated, unrated)
-                        SELECT -((3 - bucket) / 7) AS week, unit_id, counter_id, clerk, scale,
-                            \((1...5).map { "sum(level\($0))" }.joined(separator: ", ")), sum(rated), sum(unrated)
-                        FROM rollup_day WHERE bucket < -3 GROUP BY week, counter_id, clerk, scale, unit_id
                     """)
         }
         return migrator
