@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: Domain — pure rules, no I/O, no Foundation. Shared by the board and the server.
@@ -77,11 +79,26 @@ let package = Package(
         ),
         .testTarget(name: "HailongSystemdTests", dependencies: ["HailongSystemd"], swiftSettings: strict),
 
+        // MARK: The HTTP edge both the board's local API and the server share: connection limits
+        // and read timeouts, the bearer scheme.
+        .target(
+            name: "HailongHTTP",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: The board agent.
         .target(
             name: "HailongAgent",
             dependencies: [
-                "HailongDomain", "HailongGPIO", "HailongSystemd",
+                "HailongDomain", "HailongGPIO", "HailongSystemd", "HailongHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "hailong-agent",
             dependencies: [
-                "HailongAgent", "HailongDomain", "HailongGPIO",
+                "HailongAgent", "HailongDomain", "HailongGPIO", "HailongHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -166,9 +183,10 @@ package.targets += [
     .target(
         name: "HailongServer",
         dependencies: [
-            "HailongDomain", "HailongSystemd",
+            "HailongDomain", "HailongSystemd", "HailongHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
@@ -179,7 +197,6 @@ package.targets += [
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
         exclude: ["Ingest/ingest_json.proto", "Reports/report_json.proto"],
-        resources: [.copy("openapi.yaml")],
         swiftSettings: strict
     ),
     // The `hailong` CLI's logic (HTTP calls, tables, config), testable without a process.
@@ -197,7 +214,7 @@ package.targets += [
     .executableTarget(
         name: "hailong-server",
         dependencies: [
-            "HailongServer", "HailongSystemd",
+            "HailongServer", "HailongSystemd", "HailongHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

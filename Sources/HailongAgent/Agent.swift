@@ -1,6 +1,7 @@
 import Foundation
 import HailongDomain
 public import HailongGPIO
+import HailongHTTP
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
@@ -22,6 +23,8 @@ public final class Agent: Sendable {
     public let enrollment: Enrollment?
     /// What the uplink has done (status, metrics).
     public let uplinkState: UplinkState
+    /// The local API's open connections (limits: `api.max_connections`, `api.head_timeout_s`).
+    let connections: ConnectionRegistry
     let logger: Logger
 
     /// Opens everything a running agent needs, in the order a technician would check it:
@@ -31,6 +34,7 @@ public final class Agent: Sendable {
         self.config = config
         self.clock = clock
         self.logger = logger
+        connections = ConnectionRegistry(maximum: config.api.limits.maximumConnections, name: "local API", logger: logger)
         notifier = SystemdNotifier(logger: logger)
         do {
             log = try EventLog(path: config.storage.path, clock: clock)
@@ -78,6 +82,7 @@ public final class Agent: Sendable {
     public func apiApplication() -> some ApplicationProtocol {
         Application(
             router: LocalAPI.router(agent: self),
+            server: config.api.limits.server(connections),
             configuration: .init(address: .hostname(config.api.host, port: config.api.port), serverName: "hailong-agent"),
             onServerRunning: { [self] _ in
                 _ = notifier.notify(.ready, .status(await statusLine()))

@@ -93,8 +93,9 @@ extension Request {
         do { buffer = try await body.collect(upTo: limit) } catch {
             throw APIError(.contentTooLarge, "tooLarge", "request body larger than \(limit) bytes")
         }
-        do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch let error as DecodingError {
-            throw APIError.badRequest("invalid JSON body: \(error.readable)")
+        let bytes = Array(buffer.readableBytesView)
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch let error as DecodingError {
+            throw APIError.badRequest("invalid JSON body: \(JSONProblem.explain(error, in: bytes))")
         } catch {
             throw APIError.badRequest("invalid JSON body")
         }

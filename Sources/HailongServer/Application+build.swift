@@ -1,5 +1,6 @@
 import Foundation
 public import HailongDomain
+import HailongHTTP
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -24,24 +25,28 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let store = try store ?? openStore(config, logger: logger)
-    let router = Router()
+    let router = Router(context: ServerRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
+    let metrics = ServerMetrics()
+    let connections = ConnectionRegistry(maximum: config.http.maximumConnections, name: "server", logger: logger)
     let server = ServerContext(
-        store: store, auth: Authenticator(store: store), metrics: ServerMetrics(), now: now, config: config, logger: logger)
+        store: store, auth: Authenticator(store: store, metrics: metrics, logger: logger), metrics: metrics, now: now, config: config,
+        logger: logger, throttle: LoginThrottle(), passwords: PasswordHasher(cost: config.bcryptCost))
     let zones = ZoneOffsets()
     router.get("/healthz") { _, _ in
         _ = try await store.units()
         return try Response.json(["status": "ok"])
     }
     router.get("/metrics") { _, _ in
-        Response(
+        metrics.connections(connections.counts)
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: server.metrics.text())))
+            body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
     }
     router.get("/openapi.yaml") { _, _ in
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = FileManager.default.contents(atPath: url.path)
-        else { throw APIError.notFound("openapi.yaml") }
-        return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml + "\n")))
     }
     AccountsController(server: server).register(router)
     OrganisationController(server: server).register(router)
@@ -49,7 +54,8 @@ public func buildApplication(
     IngestController(server: server).register(router)
     ReportsController(server: server, reports: SatisfactionReport(store: store, zones: zones, minimumN: config.minN)).register(router)
     return Application(
-        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hailong-server"),
+        router: router, server: config.http.server(connections),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hailong-server"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger)
 }

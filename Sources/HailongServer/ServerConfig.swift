@@ -1,4 +1,5 @@
 import Foundation
+public import HailongHTTP
 import Yams
 
 /// `/etc/hailong/server.yaml` (DESIGN §8). Every key has a default; an unknown or misspelt key
@@ -21,6 +22,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var minN: Int64 = 20
     /// bcrypt cost for new password hashes (not a config key: tests lower it).
     public var bcryptCost: UInt8 = 12
+    /// `http.max_connections`, `http.head_timeout_s`, `http.body_timeout_s`: how many
+    /// connections the server holds and how long a client may take to send a request. The
+    /// connection cap is lowered at start to fit the open-file limit.
+    public var http = ConnectionLimits(maximumConnections: 4096, headTimeout: .seconds(10), bodyTimeout: .seconds(60))
 
     public init() {}
 
@@ -77,6 +82,22 @@ public struct ServerConfig: Sendable, Equatable {
                             throw ConfigError(file: file, key: name, message: "expected a whole number ≥ 0")
                         }
                         config.minN = n
+                    default: throw ConfigError(file: file, key: name, message: "unknown key")
+                    }
+                }
+            case "http":
+                for (subKey, subValue) in try mapping(value, key, file) {
+                    let name = "http.\(subKey.string ?? "?")"
+                    guard ["max_connections", "head_timeout_s", "body_timeout_s"].contains(subKey.string ?? "") else {
+                        throw ConfigError(file: file, key: name, message: "unknown key")
+                    }
+                    guard let n = Int(try scalar(subValue, name, file)), n >= 1 else {
+                        throw ConfigError(file: file, key: name, message: "expected a whole number ≥ 1")
+                    }
+                    switch subKey.string {
+                    case "max_connections": config.http.maximumConnections = n
+                    case "head_timeout_s": config.http.headTimeout = .seconds(n)
+                    case "body_timeout_s": config.http.bodyTimeout = .seconds(n)
                     default: throw ConfigError(file: file, key: name, message: "unknown key")
                     }
                 }

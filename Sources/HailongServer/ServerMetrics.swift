@@ -1,3 +1,4 @@
+import HailongHTTP
 import Prometheus
 import Synchronization
 
@@ -5,6 +6,8 @@ import Synchronization
 /// tests can build several applications in one process.
 final class ServerMetrics: Sendable {
     enum Reject: String { case unauthorized, forbidden, invalid, gap }
+    /// Why a request was refused before it reached its handler's work.
+    enum AuthFailure: String, CaseIterable { case login, throttled, unauthorized, forbidden }
 
     let registry = PrometheusCollectorRegistry()
     private let events: Counter
@@ -19,6 +22,12 @@ final class ServerMetrics: Sendable {
     }
 
     private static var rejectsName: MetricNameDescriptor { name("hailong_ingest_rejects", unit: "total", "Ingest batches refused") }
+    private static var authName: MetricNameDescriptor {
+        name("hailong_auth_failures", unit: "total", "Requests refused: failed and throttled logins, 401 and 403 answers")
+    }
+    private static var connectionsName: MetricNameDescriptor {
+        name("hailong_http_connections", "HTTP connections: open now, and evicted, refused or timed out since start")
+    }
 
     init() {
         events = registry.makeCounter(descriptor: Self.name("hailong_ingest_events", unit: "total", "Events newly stored by ingest"))
@@ -29,6 +38,20 @@ final class ServerMetrics: Sendable {
         boardsSeen = registry.makeGauge(descriptor: Self.name("hailong_boards_seen", "Boards that sent a batch since the server started"))
         for reason in [Reject.unauthorized, .forbidden, .invalid, .gap] {
             _ = registry.makeCounter(descriptor: Self.rejectsName, labels: [("reason", reason.rawValue)])
+        }
+        for reason in AuthFailure.allCases {
+            _ = registry.makeCounter(descriptor: Self.authName, labels: [("reason", reason.rawValue)])
+        }
+    }
+
+    func authFailure(_ reason: AuthFailure) {
+        registry.makeCounter(descriptor: Self.authName, labels: [("reason", reason.rawValue)]).increment()
+    }
+
+    /// The connection guard's counts, read at scrape time.
+    func connections(_ counts: ConnectionRegistry.Counts) {
+        for (state, value) in [("open", counts.open), ("evicted", counts.evicted), ("refused", counts.refused), ("timed_out", counts.timedOut)] {
+            registry.makeGauge(descriptor: Self.connectionsName, labels: [("state", state)]).set(Double(value))
         }
     }
 

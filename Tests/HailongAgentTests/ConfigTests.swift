@@ -61,6 +61,9 @@ struct ConfigTests {
             ("rating: {window_s: 0}\n", "x.yaml:1: rating.window_s: 0 is out of range (1–86400)"),
             ("api: {listen: nowhere}\n", "x.yaml:1: api.listen: 'nowhere' is not HOST:PORT (e.g. 127.0.0.1:8731)"),
             ("gpio:\n  leds: {ready: 17}\n", "x.yaml:2: gpio.leds: line 17 is used twice (button 3 and ready LED)"),
+            // Two buttons on one line is the buttons' mistake, not the LEDs'.
+            ("gpio:\n  buttons: {3: 17, 2: 17, 1: 22}\n", "x.yaml:2: gpio.buttons: line 17 is used twice (button 3 and button 2)"),
+            ("api: {head_timeout_s: 0}\n", "x.yaml:1: api.head_timeout_s: 0 is out of range (1–3600)"),
             ("gpio:\n  buttons: {3: -1}\n", "x.yaml:2: gpio.buttons.3: -1 is not a line offset (0–1023)"),
             ("gpio: [1, 2]\n", "x.yaml:1: gpio: expected a mapping of keys"),
             ("counter: [unclosed\n", "x.yaml:2: not valid YAML: "),

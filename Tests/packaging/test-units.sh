@@ -62,6 +62,7 @@ for service in hailong-agent hailong-server; do
         "ExecStart=/usr/bin/$service $( [ $service = hailong-agent ] && echo run || echo serve ) --config /etc/hailong/${service#hailong-}.yaml"; do
         check "$file has $line" has "$file" "$line"
     done
+    check "$file sets LimitNOFILE= (the connection cap fits under it)" grep -Eq '^LimitNOFILE=[1-9][0-9]{3,}$' "$units/$file"
     check "$file has WatchdogSec=" grep -Eq '^WatchdogSec=[1-9]' "$units/$file"
     # A start limit, and a timer that starts the unit again once it was hit.
     check "$file has a start limit" grep -Eq '^StartLimitBurst=[1-9]' "$units/$file"

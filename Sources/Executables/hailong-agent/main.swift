@@ -4,6 +4,7 @@ import Foundation
 import HailongAgent
 import HailongDomain
 import HailongGPIO
+import HailongHTTP
 import Logging
 import ServiceLifecycle
 
@@ -61,7 +62,10 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let logger = options.logger()
-        let config = try options.loadConfig()
+        var config = try options.loadConfig()
+        // Connections stay below the open-file limit, leaving room for the database, the
+        // uplink and the GPIO lines.
+        config.api.limits = config.api.limits.fitting(fileLimit: FileLimit.raise())
         let agent: Agent
         do {
             agent = try Agent(config: config, logger: logger)
@@ -77,7 +81,13 @@ struct Run: AsyncParsableCommand {
             ])
         let group = ServiceGroup(
             configuration: .init(services: agent.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do { try await group.run() } catch {
+            if let listen = ListenError.from(error, host: config.api.host, port: config.api.port) {
+                logger.critical("cannot start: \(listen) (api.listen)")
+                throw ExitCode(1)
+            }
+            throw error
+        }
     }
 }
 

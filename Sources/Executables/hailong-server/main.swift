@@ -1,5 +1,6 @@
 import ArgumentParser
 import HailongDomain
+import HailongHTTP
 import HailongServer
 import HailongSystemd
 import Hummingbird
@@ -36,12 +37,19 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (default).")
     @OptionGroup var options: Options
     func run() async throws {
-        let config = try options.load()
+        var loaded = try options.load()
         let logger = Logger(label: "hailong.server")
+        // Every connection is a descriptor: the cap stays below the open-file limit, so the
+        // process never runs out of them (systemd's unit sets LimitNOFILE=).
+        let files = FileLimit.raise()
+        loaded.http = loaded.http.fitting(fileLimit: files)
+        let config = loaded
+        logger.info("connection limits", metadata: ["max_connections": "\(config.http.maximumConnections)", "open_files": "\(files)"])
         // systemd (Type=notify): READY=1 once the database is open and the socket listens,
         // WATCHDOG=1 while the database answers, STOPPING=1 on SIGTERM.
         let notifier = SystemdNotifier(logger: logger)
-        let store = try openStore(config, logger: logger)
+        let store: any HailongStore
+        do { store = try openStore(config, logger: logger) } catch { throw Failure("\(error)") }
         let app = try buildApplication(config, store: store, logger: logger) { port in
             notifier.notify(.ready, .status("listening on \(config.host):\(port), storage \(config.driver.rawValue)"))
         }
@@ -53,7 +61,13 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(
                 services: [.init(service: app), .init(service: watchdog), .init(service: StoppingNotice(notifier: notifier))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do { try await group.run() } catch {
+            if let listen = ListenError.from(error, host: config.host, port: config.port) {
+                logger.critical("\(listen)")
+                throw Failure(listen.description)
+            }
+            throw error
+        }
     }
 }
 
@@ -62,7 +76,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: Options
     func run() async throws {
         let config = try options.load()
-        _ = try openStore(config)
+        do { _ = try openStore(config) } catch { throw Failure("\(error)") }
         print("database at \(config.path) is up to date")
     }
 }
@@ -83,11 +97,24 @@ struct Admin: AsyncParsableCommand {
             guard let password = password ?? ProcessInfo.processInfo.environment["HAILONG_PASSWORD"], password.utf8.count >= 8 else {
                 throw ValidationError("give --password (8 characters or more) or HAILONG_PASSWORD")
             }
-            let store = try openStore(config)
-            let (account, token) = try await createAccount(
-                store: store, username: username, password: password, role: role, unit: unit, now: WallTime.now())
-            print("created \(account.role.rawValue) \(account.username)")
-            print("API token: \(token)")
+            let store: any HailongStore
+            do { store = try openStore(config) } catch { throw Failure("\(error)") }
+            let created: (account: Account, token: String)
+            do {
+                created = try await createAccount(
+                    store: store, username: username, password: password, role: role, unit: unit, now: WallTime.now())
+            } catch {
+                throw Failure((error as? APIError)?.message ?? "\(error)")
+            }
+            print("created \(created.account.role.rawValue) \(created.account.username)")
+            print("API token: \(created.token)")
         }
     }
+}
+
+/// A failure at run time (not a usage mistake): ArgumentParser prints `Error: <description>`
+/// without the usage text, and the process exits 1.
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

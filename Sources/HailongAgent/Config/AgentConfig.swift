@@ -1,5 +1,6 @@
 public import HailongDomain
 public import HailongGPIO
+public import HailongHTTP
 
 /// The agent's configuration: `/etc/hailong/agent.yaml` (DESIGN §8). Every key has a default
 /// where one makes sense; an unknown or misspelt key is an error naming the key and its line.
@@ -37,6 +38,10 @@ public struct AgentConfig: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8731
         public var tokenFile = "/etc/hailong/api-token"
+        /// `api.max_connections`, `api.head_timeout_s`: the local API serves one counter PC; a
+        /// flood of idle sockets is closed and evicted instead of starving it (the cap is
+        /// lowered at start to fit the open-file limit).
+        public var limits = ConnectionLimits(maximumConnections: 128, headTimeout: .seconds(10), bodyTimeout: .seconds(30))
     }
 
     public struct Uplink: Sendable, Equatable {
@@ -115,7 +120,9 @@ public struct AgentConfig: Sendable, Equatable {
         var used: [UInt32: String] = [:]
         for (name, offset) in config.gpio.namedLines {
             if let other = used[offset] {
-                throw gpio.error("leds", nil, "line \(offset) is used twice (\(other) and \(name))")
+                // Named after where the second use is: two buttons on one line is a gpio.buttons
+                // mistake, an LED on a button's line a gpio.leds one.
+                throw gpio.error(name.hasPrefix("button ") ? "buttons" : "leds", nil, "line \(offset) is used twice (\(other) and \(name))")
             }
             used[offset] = name
         }
@@ -139,6 +146,8 @@ public struct AgentConfig: Sendable, Equatable {
         config.api.host = host
         config.api.port = port
         config.api.tokenFile = try api.string("token_file", default: config.api.tokenFile)
+        config.api.limits.maximumConnections = try api.int("max_connections", default: config.api.limits.maximumConnections, range: 1...65_536)
+        config.api.limits.headTimeout = .seconds(try api.int("head_timeout_s", default: 10, range: 1...3600))
         try api.finish()
 
         var uplink = try root.section("uplink")

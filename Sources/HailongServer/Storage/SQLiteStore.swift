@@ -3,6 +3,26 @@ import GRDB
 public import HailongDomain
 public import Logging
 
+/// The database could not be opened or migrated: says which file, and what to check.
+public struct StorageOpenError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    /// SQLite's primary result code (14: cannot open, 8: read-only, 13: disk full).
+    public var code: Int32
+
+    public var description: String {
+        let hint: String
+        switch code {
+        case 14: hint = " (does its folder exist, and may this user write there?)"
+        case 8: hint = " (the file or its folder is read-only for this user)"
+        case 13: hint = " (the disk is full)"
+        case 26: hint = " (it is not an SQLite database)"
+        default: hint = ""
+        }
+        return "cannot open the database \(path): \(reason)\(hint) / không mở được cơ sở dữ liệu \(path)"
+    }
+}
+
 /// The embedded default store: one SQLite file through GRDB (WAL, `synchronous=FULL`), or an
 /// in-memory database for tests. Owns the writer; `init` runs the migrations.
 public final class SQLiteStore: HailongStore {
@@ -19,17 +39,21 @@ public final class SQLiteStore: HailongStore {
             // Reports read the rollup indexes over and over: keep them in the connection's cache.
             try db.execute(sql: "PRAGMA cache_size = -32768")
         }
-        if path == ":memory:" {
-            writer = try DatabaseQueue(configuration: configuration)
-        } else {
-            writer = try DatabasePool(path: path, configuration: configuration)
-            // DatabasePool switches its writer to synchronous=NORMAL when it enables WAL, after
-            // prepareDatabase ran. NORMAL can lose the last commits on power loss, and a batch's
-            // acknowledged seq is a promise the board acts on: back to FULL for the writer.
-            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        do {
+            if path == ":memory:" {
+                writer = try DatabaseQueue(configuration: configuration)
+            } else {
+                writer = try DatabasePool(path: path, configuration: configuration)
+                // DatabasePool switches its writer to synchronous=NORMAL when it enables WAL, after
+                // prepareDatabase ran. NORMAL can lose the last commits on power loss, and a batch's
+                // acknowledged seq is a promise the board acts on: back to FULL for the writer.
+                try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
+            try Self.migrator.migrate(writer)
+        } catch let error as DatabaseError {
+            throw StorageOpenError(path: path, reason: error.message ?? "\(error.resultCode)", code: error.resultCode.primaryResultCode.rawValue)
         }
         self.logger = logger
-        try Self.migrator.migrate(writer)
         logger.debug("storage opened", metadata: ["path": "\(path)"])
     }
 
@@ -334,12 +358,13 @@ public final class SQLiteStore: HailongStore {
         let username = try Validate.code(username, field: "username")
         return try await writer.write { db in
             let unitId = try unit.map { try Self.unitId(db, $0) }
-            guard try Int64.fetchOne(db, sql: "SELECT id FROM accounts WHERE username = ?", arguments: [username]) == nil else {
-                throw StoreError.conflict("account \(username) exists already")
+            let key = Text.caseFolded(username)
+            if let existing = try String.fetchOne(db, sql: "SELECT username FROM accounts WHERE username_key = ?", arguments: [key]) {
+                throw StoreError.conflict("account \(existing) exists already (usernames ignore case)")
             }
             try db.execute(
-                sql: "INSERT INTO accounts(username, password_hash, role, unit_id) VALUES (?, ?, ?, ?)",
-                arguments: [username, passwordHash, role.rawValue, unitId])
+                sql: "INSERT INTO accounts(username, username_key, password_hash, role, unit_id) VALUES (?, ?, ?, ?, ?)",
+                arguments: [username, key, passwordHash, role.rawValue, unitId])
             return Account(id: db.lastInsertedRowID, username: username, role: role, unit: unit.map(Text.nfc))
         }
     }
@@ -352,7 +377,7 @@ public final class SQLiteStore: HailongStore {
 
     public func account(username: String) async throws -> (Account, String)? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.accountColumns) WHERE a.username = ?", arguments: [Text.nfc(username)]).map {
+            try Row.fetchOne(db, sql: "SELECT \(Self.accountColumns) WHERE a.username_key = ?", arguments: [Text.caseFolded(username)]).map {
                 (Self.account($0), $0["password_hash"])
             }
         }

@@ -1,3 +1,8 @@
+/// The HTTP API as published at `GET /openapi.yaml` (OpenAPI 3.1), compiled into the binary:
+/// a server installed as `/usr/bin/hailong-server` reads nothing from its build folder.
+/// Edit it here; `SurfaceTests` checks that it lists exactly the routes the server has.
+enum OpenAPIDocument {
+    static let yaml = #"""
 openapi: 3.1.0
 info:
   title: Hailong central server
@@ -201,3 +206,5 @@ paths:
     get:
       parameters: [{name: unit, in: query, schema: {type: string}}]
       responses: {'200': {description: '{"alerts": [{id, kind, board, unit, message, at}]}'}}
+"""#
+}
