@@ -130,6 +130,14 @@ struct LocalAPITests {
         #expect(try t.events().isEmpty)
     }
 
+    @Test("the bearer scheme is case-insensitive (RFC 9110)", arguments: ["bearer", "BEARER", "Bearer"])
+    func schemeCase(scheme: String) async throws {
+        let t = try TestAgent()
+        try await t.agent.apiApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/status", method: .get, headers: [.authorization: "\(scheme) \(t.token)"]) { #expect($0.status == .ok) }
+        }
+    }
+
     @Test("closing with no session open, or signing out nobody: 409 and nothing stored")
     func conflicts() async throws {
         let t = try TestAgent()

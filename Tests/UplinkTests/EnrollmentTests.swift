@@ -15,7 +15,7 @@ struct AgentEnrollmentTests {
             let now = WallTime.now()
 
             // A wrong code: refused, nothing written.
-            await #expect(throws: EnrollmentError.refused("unknown or already used enrollment code")) {
+            await #expect(throws: EnrollmentError.refused("unknown, expired or already used enrollment code / mã đăng ký không đúng, đã hết hạn hoặc đã dùng")) {
                 try await Enroller.enroll(server: base, code: "NOPE-NOPE", storagePath: storage, caFile: "", force: false, now: now)
             }
             #expect(!FileManager.default.fileExists(atPath: Enrollment.path(storagePath: storage)))
@@ -32,7 +32,7 @@ struct AgentEnrollmentTests {
             await #expect(throws: EnrollmentError.alreadyEnrolled(path: path, boardId: enrolled.boardId)) {
                 try await Enroller.enroll(server: base, code: code, storagePath: storage, caFile: "", force: false, now: now)
             }
-            await #expect(throws: EnrollmentError.refused("unknown or already used enrollment code")) {
+            await #expect(throws: EnrollmentError.refused("unknown, expired or already used enrollment code / mã đăng ký không đúng, đã hết hạn hoặc đã dùng")) {
                 try await Enroller.enroll(server: base, code: code, storagePath: storage, caFile: "", force: true, now: now)
             }
             #expect(try Enrollment.load(storagePath: storage) == enrolled)

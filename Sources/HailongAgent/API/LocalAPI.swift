@@ -1,6 +1,7 @@
 import Foundation
 import HailongDomain
 import HailongGPIO
+import HailongHTTP
 public import Hummingbird
 import Logging
 
@@ -253,9 +254,7 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            constantTimeEqual(String(header.dropFirst(7)), token)
-        else {
+        guard let presented = BearerToken.parse(request.headers[.authorization]), constantTimeEqual(presented, token) else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "missing or wrong API token / thiếu hoặc sai mã truy cập")
         }
         return try await next(request, context)

@@ -1,18 +1,30 @@
 import Foundation
 import HailongDomain
+import HailongHTTP
 import Hummingbird
+import Logging
 import Synchronization
 
 /// Who a request comes from, from its bearer token: `hla_…` an account's API token,
 /// `hlb_…` a board's token. Tokens are looked up by SHA-256 hash; none is stored in clear.
 struct Authenticator: Sendable {
     let store: any HailongStore
+    let metrics: ServerMetrics
+    let logger: Logger
     let boards = BoardTokenCache()
 
+    /// Counts and logs a refusal (never the token), then returns it to be thrown.
+    func refused(_ error: APIError, _ request: Request, reason: ServerMetrics.AuthFailure) -> APIError {
+        metrics.authFailure(reason)
+        logger.notice(
+            "request refused", metadata: ["status": "\(error.status.code)", "route": "\(request.method) \(request.uri.path)", "why": "\(error.message)"])
+        return error
+    }
+
     private func bearer(_ request: Request) throws -> String {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized() }
-        let token = header.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, token.utf8.count <= 200 else { throw APIError.unauthorized() }
+        guard let token = BearerToken.parse(request.headers[.authorization]), token.utf8.count <= 200 else {
+            throw refused(APIError.unauthorized(), request, reason: .unauthorized)
+        }
         return token
     }
 
@@ -21,10 +33,10 @@ struct Authenticator: Sendable {
     func account(_ request: Request, _ roles: Set<Role>) async throws -> Account {
         let token = try bearer(request)
         guard token.hasPrefix("hla_"), let account = try await store.account(tokenHash: TokenDigest.hex(token)) else {
-            throw APIError.unauthorized()
+            throw refused(APIError.unauthorized(), request, reason: .unauthorized)
         }
         guard roles.contains(account.role) else {
-            throw APIError.forbidden("role \(account.role.rawValue) may not do this")
+            throw refused(APIError.forbidden("role \(account.role.rawValue) may not do this"), request, reason: .forbidden)
         }
         return account
     }
@@ -35,24 +47,27 @@ struct Authenticator: Sendable {
     /// transaction checks that itself.
     func board(_ request: Request) async throws -> BoardInfo {
         let token = try bearer(request)
-        guard token.hasPrefix("hlb_") else { throw APIError.unauthorized() }
+        guard token.hasPrefix("hlb_") else { throw refused(APIError.unauthorized(), request, reason: .unauthorized) }
         let hash = TokenDigest.hex(token)
         if let known = boards[hash] { return known }
-        guard let board = try await store.board(tokenHash: hash) else { throw APIError.unauthorized() }
-        guard !board.revoked else { throw APIError.unauthorized("board \(board.id) is revoked") }
+        guard let board = try await store.board(tokenHash: hash) else { throw refused(APIError.unauthorized(), request, reason: .unauthorized) }
+        guard !board.revoked else { throw refused(APIError.unauthorized("board \(board.id) is revoked"), request, reason: .unauthorized) }
         boards[hash] = board
         return board
     }
 
-    /// The units `account` may read within `unit` (default: their own unit, or the root for
-    /// admins and technicians). 403 when `unit` is outside a manager's subtree.
+    /// The units `account` may read or change within `unit` (default: their own unit, or the
+    /// whole tree for admins and technicians without a unit). 403 when `unit` is outside the
+    /// subtree of a manager's or a technician's own unit.
     func scope(_ account: Account, unit requested: String?) async throws -> [Unit] {
         let requested = requested.map(Text.nfc)
-        if account.role == .manager {
-            guard let own = account.unit else { throw APIError.forbidden("manager without a unit") }
+        if account.role == .manager, account.unit == nil { throw APIError.forbidden("manager without a unit") }
+        if account.role != .admin, let own = account.unit {
             let mine = try await store.subtree(of: own)
             let target = requested ?? own
             guard mine.contains(where: { $0.code == target }) else {
+                metrics.authFailure(.forbidden)
+                logger.notice("request refused", metadata: ["status": "403", "account": "\(account.username)", "why": "unit \(target) outside \(own)"])
                 throw APIError.forbidden("unit \(target) is outside your unit \(own)")
             }
             return try await store.subtree(of: target)

@@ -13,7 +13,7 @@ struct BoardsController {
     struct NewBoard: Decodable { var unit: String; var counterId: Int64; var scale: Scale? }
     struct NewBoardReply: Encodable { var board: BoardInfo; var enrollmentCode: String; var expiresAt: String }
 
-    func register(_ router: Router<BasicRequestContext>) {
+    func register(_ router: Router<ServerRequestContext>) {
         router.post("/v1/boards") { request, context in
             let account = try await server.auth.account(request, [.admin, .technician])
             let new = try await request.decodeJSON(NewBoard.self, context: context)
@@ -63,10 +63,14 @@ struct BoardsController {
             let board: BoardInfo
             do {
                 board = try await server.store.enroll(codeHash: TokenDigest.hex(code), tokenHash: TokenDigest.hex(token), now: server.now())
-            } catch StoreError.notFound {
-                throw APIError(.unauthorized, "invalidCode", "unknown or already used enrollment code")
-            } catch StoreError.invalid(let why) {
-                throw APIError(.unauthorized, "invalidCode", why)
+            } catch StoreError.notFound, StoreError.invalid {
+                // One answer whether the code never existed, expired or was used: the answer
+                // must not help anyone guess codes.
+                server.metrics.authFailure(.unauthorized)
+                server.logger.notice("enrollment refused", metadata: ["client": "\(context.clientAddress)"])
+                throw APIError(
+                    .unauthorized, "invalidCode",
+                    "unknown, expired or already used enrollment code / mã đăng ký không đúng, đã hết hạn hoặc đã dùng")
             }
             server.logger.debug("board enrolled", metadata: ["board": "\(board.id)"])
             return try Response.json(
@@ -81,61 +85,67 @@ struct BoardsController {
 struct IngestController {
     let server: ServerContext
 
-    func register(_ router: Router<BasicRequestContext>) {
-        router.post("/v1/ingest") { request, context in
-            let started = ContinuousClock.now
-            let board: BoardInfo
-            do { board = try await server.auth.board(request) } catch {
-                server.metrics.rejects(.unauthorized)
-                throw error
+    func register(_ router: Router<ServerRequestContext>) {
+        router.post("/v1/ingest", use: ingest)
+    }
+
+    /// Counts and logs a refused batch, and returns the error to throw.
+    private func refuse(_ reason: ServerMetrics.Reject, _ error: APIError, board: String?) -> APIError {
+        server.metrics.rejects(reason)
+        server.logger.notice(
+            "ingest refused", metadata: ["board": "\(board ?? "?")", "status": "\(error.status.code)", "why": "\(error.message)"])
+        return error
+    }
+
+    @Sendable func ingest(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let board: BoardInfo
+        do { board = try await server.auth.board(request) } catch {
+            server.metrics.rejects(.unauthorized)
+            throw error
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 4 << 20) } catch {
+            throw refuse(.invalid, APIError(.contentTooLarge, "tooLarge", "a batch body is at most 4 MiB"), board: board.id)
+        }
+        let bytes = Array(body.readableBytesView)
+        let batch: IngestBatch
+        do { batch = try IngestBody.decode(bytes) } catch let error as DecodingError {
+            throw refuse(.invalid, APIError.badRequest("invalid JSON body: \(JSONProblem.explain(error, in: bytes))"), board: board.id)
+        } catch {
+            throw refuse(.invalid, APIError.badRequest("invalid JSON body"), board: board.id)
+        }
+        guard Text.nfc(batch.boardId) == board.id else {
+            throw refuse(.forbidden, APIError.forbidden("this token belongs to board \(board.id), not \(batch.boardId)"), board: board.id)
+        }
+        let receivedAt = server.now()
+        let events: [CheckedEvent]
+        do { events = try batch.checked(scale: board.scale, receivedAt: receivedAt) } catch let error as BatchProblem {
+            var extra: [String: JSONValue] = [:]
+            if let seq = error.seq { extra["seq"] = .int(seq) }
+            throw refuse(.invalid, APIError(.unprocessableContent, "invalidBatch", error.description, extra: extra), board: board.id)
+        }
+        let outcome = try await mapped {
+            try await server.store.ingest(board: board, batch: batch, events: events, receivedAt: receivedAt)
+        }
+        switch outcome {
+        case .revoked:
+            server.auth.boards.forget(board: board.id)
+            throw refuse(.unauthorized, APIError.unauthorized("board \(board.id) is revoked"), board: board.id)
+        case .gap(let acknowledged, let expected):
+            server.metrics.rejects(.gap)
+            server.logger.info("ingest gap", metadata: ["board": "\(board.id)", "from": "\(batch.fromSeq)", "expected": "\(expected)"])
+            return try Response.json(
+                IngestReply(
+                    acknowledgedSeq: acknowledged, expectedSeq: expected, error: "gap",
+                    message: "batch starts at seq \(batch.fromSeq); expected \(expected)"),
+                status: .conflict)
+        case .stored(let acknowledged, let newEvents, let mismatches):
+            server.metrics.stored(board: board.id, events: newEvents, duration: ContinuousClock.now - started)
+            if mismatches > 0 {
+                server.logger.warning("board counts disagree with the server's", metadata: ["board": "\(board.id)", "days": "\(mismatches)"])
             }
-            let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: 4 << 20) } catch {
-                server.metrics.rejects(.invalid)
-                throw APIError(.contentTooLarge, "tooLarge", "a batch body is at most 4 MiB")
-            }
-            let bytes = Array(body.readableBytesView)
-            let batch: IngestBatch
-            do { batch = try IngestBody.decode(bytes) } catch let error as DecodingError {
-                server.metrics.rejects(.invalid)
-                throw APIError.badRequest("invalid JSON body: \(error.readable)")
-            } catch {
-                server.metrics.rejects(.invalid)
-                throw APIError.badRequest("invalid JSON body")
-            }
-            guard Text.nfc(batch.boardId) == board.id else {
-                server.metrics.rejects(.forbidden)
-                throw APIError.forbidden("this token belongs to board \(board.id), not \(batch.boardId)")
-            }
-            let events: [CheckedEvent]
-            do { events = try batch.checked(scale: board.scale) } catch let error as BatchProblem {
-                server.metrics.rejects(.invalid)
-                var extra: [String: JSONValue] = [:]
-                if let seq = error.seq { extra["seq"] = .int(seq) }
-                throw APIError(.unprocessableContent, "invalidBatch", error.description, extra: extra)
-            }
-            let outcome = try await mapped {
-                try await server.store.ingest(board: board, batch: batch, events: events, receivedAt: server.now())
-            }
-            switch outcome {
-            case .revoked:
-                server.auth.boards.forget(board: board.id)
-                server.metrics.rejects(.unauthorized)
-                throw APIError.unauthorized("board \(board.id) is revoked")
-            case .gap(let acknowledged, let expected):
-                server.metrics.rejects(.gap)
-                return try Response.json(
-                    IngestReply(
-                        acknowledgedSeq: acknowledged, expectedSeq: expected, error: "gap",
-                        message: "batch starts at seq \(batch.fromSeq); expected \(expected)"),
-                    status: .conflict)
-            case .stored(let acknowledged, let newEvents, let mismatches):
-                server.metrics.stored(board: board.id, events: newEvents, duration: ContinuousClock.now - started)
-                if mismatches > 0 {
-                    server.logger.warning("board counts disagree with the server's", metadata: ["board": "\(board.id)", "days": "\(mismatches)"])
-                }
-                return try Response.json(IngestReply(acknowledgedSeq: acknowledged))
-            }
+            return try Response.json(IngestReply(acknowledgedSeq: acknowledged))
         }
     }
 }
@@ -145,7 +155,7 @@ struct ReportsController {
     let server: ServerContext
     let reports: SatisfactionReport
 
-    func register(_ router: Router<BasicRequestContext>) {
+    func register(_ router: Router<ServerRequestContext>) {
         router.get("/v1/reports/satisfaction") { request, _ in
             let account = try await server.auth.account(request, [.admin, .manager])
             let query = request.uri.queryParameters

@@ -13,6 +13,17 @@ struct ServerContext: Sendable {
     let now: @Sendable () -> WallTime
     let config: ServerConfig
     let logger: Logger
+    let throttle: LoginThrottle
+    let passwords: PasswordHasher
+}
+
+/// What an account must have, checked the same way by `POST /v1/accounts` and
+/// `hailong-server admin create`.
+enum AccountRules {
+    static func check(role: Role, unit: String?, password: String) throws(APIError) {
+        guard (8...72).contains(password.utf8.count) else { throw APIError.badRequest("password must be 8–72 bytes / mật khẩu phải dài 8–72 byte") }
+        if role == .manager, unit == nil { throw APIError.badRequest("a manager needs a unit (--unit) / tài khoản quản lý cần một đơn vị") }
+    }
 }
 
 /// Maps store errors to their HTTP form; everything else propagates (500).
@@ -29,23 +40,13 @@ struct AccountsController {
     struct LoginReply: Encodable { var token: String; var username: String; var role: Role; var unit: String? }
     struct NewAccount: Decodable { var username: String; var password: String; var role: Role; var unit: String? }
 
-    func register(_ router: Router<BasicRequestContext>) {
-        router.post("/v1/login") { request, context in
-            let login = try await request.decodeJSON(Login.self, context: context)
-            guard login.password.utf8.count <= 72,
-                let (account, hash) = try await server.store.account(username: login.username),
-                Bcrypt.verify(login.password, hash: hash)
-            else { throw APIError.unauthorized("wrong username or password") }
-            let token = Secret.token(prefix: "hla_")
-            try await server.store.addAPIToken(hash: TokenDigest.hex(token), accountId: account.id, now: server.now())
-            return try Response.json(LoginReply(token: token, username: account.username, role: account.role, unit: account.unit), status: .created)
-        }
+    func register(_ router: Router<ServerRequestContext>) {
+        router.post("/v1/login", use: login)
         router.post("/v1/accounts") { request, context in
             _ = try await server.auth.account(request, [.admin])
             let new = try await request.decodeJSON(NewAccount.self, context: context)
-            guard (8...72).contains(new.password.utf8.count) else { throw APIError.badRequest("password must be 8–72 bytes") }
-            if new.role == .manager, new.unit == nil { throw APIError.badRequest("a manager needs a unit") }
-            let hash = Bcrypt.hash(new.password, cost: server.config.bcryptCost)
+            try AccountRules.check(role: new.role, unit: new.unit, password: new.password)
+            let hash = try await busyAsError { try await server.passwords.hash(new.password) }
             let account = try await mapped {
                 try await server.store.createAccount(username: new.username, passwordHash: hash, role: new.role, unit: new.unit)
             }
@@ -54,6 +55,46 @@ struct AccountsController {
         router.get("/v1/me") { request, _ in
             try Response.json(try await server.auth.account(request, Set(Role.allCases)))
         }
+    }
+
+    /// `POST /v1/login`: throttled per username and client address; bcrypt on its own thread,
+    /// as long for an unknown username as for a wrong password.
+    @Sendable func login(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        let login = try await request.decodeJSON(Login.self, context: context)
+        let address = context.clientAddress
+        let now = server.now()
+        if let wait = server.throttle.wait(username: login.username, address: address, now: now) {
+            let seconds = max(1, wait.components.seconds + (wait.components.attoseconds > 0 ? 1 : 0))
+            var error = APIError(
+                .tooManyRequests, "throttled",
+                "too many failed logins; try again in \(seconds) s / đăng nhập sai quá nhiều lần, thử lại sau \(seconds) giây")
+            error.headers[.retryAfter] = "\(seconds)"
+            throw server.auth.refused(error, request, reason: .throttled)
+        }
+        // A password bcrypt cannot take (over 72 bytes) is checked against the decoy like an
+        // unknown user, so its answer takes the same time.
+        var found: (Account, String)?
+        if login.password.utf8.count <= 72 { found = try await server.store.account(username: login.username) }
+        let matches = try await busyAsError { try await server.passwords.verify(login.password, hash: found?.1) }
+        guard matches, let (account, _) = found else {
+            server.throttle.failed(username: login.username, address: address, now: now)
+            server.metrics.authFailure(.login)
+            server.logger.notice("login failed", metadata: ["username": "\(Text.nfc(login.username))", "client": "\(address)"])
+            throw APIError.unauthorized("wrong username or password / sai tên đăng nhập hoặc mật khẩu")
+        }
+        server.throttle.succeeded(username: login.username)
+        let token = Secret.token(prefix: "hla_")
+        try await server.store.addAPIToken(hash: TokenDigest.hex(token), accountId: account.id, now: now)
+        return try Response.json(LoginReply(token: token, username: account.username, role: account.role, unit: account.unit), status: .created)
+    }
+}
+
+/// bcrypt's queue full → 503 with `Retry-After`.
+func busyAsError<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch is PasswordHasher.Busy {
+        var error = APIError(.serviceUnavailable, "busy", "too many password checks at once; try again / máy chủ đang bận, thử lại sau")
+        error.headers[.retryAfter] = "1"
+        throw error
     }
 }
 
@@ -65,7 +106,7 @@ struct OrganisationController {
     struct NewCounter: Decodable { var unit: String; var name: String }
     struct ImportReply: Encodable { var imported: Int }
 
-    func register(_ router: Router<BasicRequestContext>) {
+    func register(_ router: Router<ServerRequestContext>) {
         router.get("/v1/units") { request, _ in
             let account = try await server.auth.account(request, Set(Role.allCases))
             let units = try await server.auth.scope(account, unit: request.uri.queryParameters.get("unit"))

@@ -1,4 +1,5 @@
 import GRDB
+import HailongDomain
 
 extension SQLiteStore {
     /// Registered by name, never edited once shipped; a schema change is a new migration.
@@ -135,6 +136,25 @@ extension SQLiteStore {
                         FROM rollup_day GROUP BY week, counter_id, clerk, scale, unit_id;
                     CREATE INDEX rollup_week_unit ON rollup_week(unit_id, bucket, clerk, scale, \(levels), rated, unrated);
                     """)
+        }
+        // Usernames ignore case (`root` and `ROOT` are one account): a folded key, unique. Where
+        // an older database holds names that now collide, the later account is renamed
+        // `NAME~ID` (and logged by the caller's migration log) rather than lost.
+        migrator.registerMigration("v6-username-case") { db in
+            try db.execute(sql: "ALTER TABLE accounts ADD COLUMN username_key TEXT")
+            var seen = Set<String>()
+            for row in try Row.fetchAll(db, sql: "SELECT id, username FROM accounts ORDER BY id") {
+                let id: Int64 = row["id"]
+                var name: String = row["username"]
+                var key = Text.caseFolded(name)
+                if seen.contains(key) {
+                    name += "~\(id)"
+                    key = Text.caseFolded(name)
+                }
+                seen.insert(key)
+                try db.execute(sql: "UPDATE accounts SET username = ?, username_key = ? WHERE id = ?", arguments: [name, key, id])
+            }
+            try db.execute(sql: "CREATE UNIQUE INDEX accounts_username_key ON accounts(username_key)")
         }
         return migrator
     }
