@@ -242,7 +242,7 @@ func breakdown() async throws {
         fastDecode += seconds(ContinuousClock.now - t)
         guard fast == batch else { throw CLIError("the two decodes differ") }
         t = ContinuousClock.now
-        let checked = try batch.checked(scale: .vn3)
+        let checked = try batch.checked(scale: .vn3, receivedAt: .now())
         check += seconds(ContinuousClock.now - t)
         t = ContinuousClock.now
         _ = try await store.ingest(board: board, batch: batch, events: checked, receivedAt: .now())

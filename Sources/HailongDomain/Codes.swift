@@ -83,6 +83,22 @@ extension String {
     }
 }
 
+extension Text {
+    /// A line of text a board or client sends (a version, a fault, a boot id): NFC, spaces
+    /// trimmed, 1–`maximum` characters, and no control or invisible character — so that no
+    /// escape sequence reaches a terminal, no NUL truncates a value, and no newline splits one.
+    public static func line(_ raw: String, field: String, maximum: Int) throws(CodeError) -> String {
+        try validatedCode(raw, field: field, maximum: maximum, allowSpaces: true)
+    }
+}
+
+extension Text {
+    /// The form two names are compared in when case must not matter (usernames): NFC, then
+    /// lower case by Unicode's rules (`ROOT`, `root` and `Root` are one account; so are
+    /// `NGUYỄN` and `nguyễn`).
+    public static func caseFolded(_ raw: String) -> String { nfc(nfc(raw).lowercased()) }
+}
+
 /// A string that is only ever held validated and NFC: built with a throwing `init`, coded as
 /// a plain JSON string (decoding validates too).
 public protocol ValidatedText: Hashable, Sendable, Codable, CustomStringConvertible {

@@ -47,6 +47,11 @@ public struct WallTime: Comparable, Hashable, Sendable, CustomStringConvertible 
         Self(microseconds: lhs.microseconds &+ rhs.nanoseconds / 1000)
     }
 
+    /// The time from `rhs` to `lhs` (negative when `lhs` is earlier).
+    public static func - (lhs: Self, rhs: Self) -> Duration {
+        .microseconds(lhs.microseconds &- rhs.microseconds)
+    }
+
     /// `2026-11-23T13:34:21.123456Z`; fractions are printed only when non-zero, to milliseconds
     /// when that is exact.
     public var rfc3339: String {
@@ -153,6 +158,24 @@ public enum CivilDate {
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+
+    /// Days since 1970-01-01 of a `YYYY-MM-DD` date (a real one: no 2026-02-30), or nil.
+    public static func parseDay(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45 else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for byte in bytes[range] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int64(byte - 48)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month),
+            day >= 1, day <= daysIn(month: month, year: year)
+        else { return nil }
+        return toDays(year: year, month: month, day: day)
     }
 
     public static func daysIn(month: Int64, year: Int64) -> Int64 {

@@ -136,7 +136,9 @@ func rating(_ seq: Int64, _ at: String, level: Int, clerk: String? = nil, dossie
 }
 
 func session(_ seq: Int64, _ at: String, _ outcome: SessionOutcome, dossier: String, clerk: String) -> WireEvent {
-    WireEvent(seq: seq, kind: .session, at: at, dossier: dossier, clerk: clerk, outcome: outcome, reason: outcome == .unrated ? .expired : nil)
+    WireEvent(
+        seq: seq, kind: .session, at: at, dossier: dossier, clerk: clerk, outcome: outcome, reason: outcome == .unrated ? .expired : nil,
+        clockSynced: true)
 }
 
 struct NewCounterBody: Encodable { var unit: String; var name: String }

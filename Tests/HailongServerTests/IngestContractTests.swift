@@ -45,29 +45,30 @@ import Testing
 
 @Suite struct IngestBatchDomainTests {
     private func status() -> BoardStatus { BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 0) }
+    private let received = WallTime(rfc3339: "2026-11-23T05:00:00Z") ?? WallTime(microseconds: 0)
 
     @Test func shapeIsChecked() {
         let ok = IngestBatch(boardId: "b", fromSeq: 3, toSeq: 4, events: [rating(3, "2026-11-23T02:00:00Z", level: 3), rating(4, "2026-11-23T02:00:00Z", level: 1)], status: status())
-        #expect((try? ok.checked(scale: .vn3))?.count == 2)
+        #expect((try? ok.checked(scale: .vn3, receivedAt: received))?.count == 2)
         var holes = ok
         holes.events[1].seq = 5
-        #expect(throws: BatchProblem.self) { try holes.checked(scale: .vn3) }
+        #expect(throws: BatchProblem.self) { try holes.checked(scale: .vn3, receivedAt: received) }
         var counted = ok
         counted.toSeq = 9
-        #expect(throws: BatchProblem.self) { try counted.checked(scale: .vn3) }
+        #expect(throws: BatchProblem.self) { try counted.checked(scale: .vn3, receivedAt: received) }
         var badTime = ok
         badTime.events[0].at = "yesterday"
-        #expect(throws: BatchProblem(seq: 3, "at is not an RFC 3339 time")) { try badTime.checked(scale: .vn3) }
-        #expect(throws: BatchProblem.self) { try ok.checked(scale: .vn3, maximumEvents: 1) }
+        #expect(throws: BatchProblem(seq: 3, "at is not an RFC 3339 time")) { try badTime.checked(scale: .vn3, receivedAt: received) }
+        #expect(throws: BatchProblem.self) { try ok.checked(scale: .vn3, receivedAt: received, maximumEvents: 1) }
         let happy = IngestBatch(boardId: "b", fromSeq: 1, toSeq: 1, events: [rating(1, "2026-11-23T02:00:00Z", level: 4)], status: status())
-        #expect(throws: BatchProblem.self) { try happy.checked(scale: .vn3) }
-        #expect((try? happy.checked(scale: .happy4))?.first?.level == 4)
+        #expect(throws: BatchProblem.self) { try happy.checked(scale: .vn3, receivedAt: received) }
+        #expect((try? happy.checked(scale: .happy4, receivedAt: received))?.first?.level == 4)
     }
 
     @Test func stringsAreNFC() throws {
         let decomposed = "Nguyễn Thị Ánh".decomposedStringWithCanonicalMapping
         let batch = IngestBatch(boardId: "b", fromSeq: 1, toSeq: 1, events: [rating(1, "2026-11-23T02:00:00+07:00", level: 2, clerk: decomposed)], status: status())
-        let checked = try batch.checked(scale: .vn3)
+        let checked = try batch.checked(scale: .vn3, receivedAt: received)
         #expect(checked.first?.clerk?.value.unicodeScalars.count == "Nguyễn Thị Ánh".unicodeScalars.count)
         #expect(checked.first?.at == WallTime(rfc3339: "2026-11-22T19:00:00Z"))
     }

@@ -40,12 +40,13 @@ enum HailongCLI {
     /// Runs a command body, printing its output; errors become a clear message and exit code 1.
     static func run(_ body: () async throws -> String) async throws {
     do {
-        FileHandle.standardOutput.write(Data(try await body().utf8))
+        // What the server or a board sent is printed, never obeyed: no control sequences.
+        FileHandle.standardOutput.write(Data(TerminalText.safe(try await body()).utf8))
     } catch let error as CLIError {
-        FileHandle.standardError.write(Data("hailong: \(error.description)\n".utf8))
+        FileHandle.standardError.write(Data("hailong: \(TerminalText.safe(error.description))\n".utf8))
         throw ExitCode.failure
     } catch let error as CodeError {
-        FileHandle.standardError.write(Data("hailong: \(error.description)\n".utf8))
+        FileHandle.standardError.write(Data("hailong: \(TerminalText.safe(error.description))\n".utf8))
         throw ExitCode.failure
     }
     }

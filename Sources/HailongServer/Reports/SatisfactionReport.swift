@@ -268,22 +268,20 @@ struct SatisfactionReport: Sendable {
     }
 
     /// Parses `YYYY-MM-DD` into a day number.
-    static func parseDay(_ text: String) -> Int64? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
-            (1...12).contains(m), d >= 1, d <= CivilDate.daysIn(month: m, year: y)
-        else { return nil }
-        return CivilDate.toDays(year: y, month: m, day: d)
-    }
+    static func parseDay(_ text: String) -> Int64? { CivilDate.parseDay(text) }
 }
 
 /// CSV for spreadsheets: UTF-8 with a BOM (so Excel reads Vietnamese), CRLF line ends,
-/// RFC 4180 quoting.
+/// RFC 4180 quoting, and no text cell that a spreadsheet would run as a formula.
 enum CSV {
     static let bom = "\u{FEFF}"
 
+    /// A text cell. One that begins with `=`, `+`, `-`, `@`, a tab or a carriage return (a
+    /// clerk named `=HYPERLINK(…)`) is prefixed with `'`, which Excel and LibreOffice read as
+    /// "this is text" and do not show (OWASP's advice for CSV injection).
     static func field(_ text: String) -> String {
+        var text = text
+        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { text = "'" + text }
         if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

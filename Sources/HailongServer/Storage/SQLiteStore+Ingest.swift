@@ -60,7 +60,7 @@ extension SQLiteStore {
         var offsets: [Int64: Int64] = [:]
         var utcDays: [Int64: String] = [:]
         let prepared = events.map { event -> Prepared in
-            let filed = event.clockSynced ? event.at : receivedAt
+            let filed = event.byArrival ? receivedAt : event.at
             let second = floorDiv(filed.microseconds, 1_000_000)
             let hour = floorDiv(second, 3600)
             let offset: Int64
@@ -188,7 +188,7 @@ extension SQLiteStore {
         for item in fresh {
             let event = item.event, filed = item.filed
             try statement.execute(arguments: [
-                board.id, event.seq, event.kind.rawValue, event.at.microseconds, filed.microseconds, !event.clockSynced,
+                board.id, event.seq, event.kind.rawValue, event.at.microseconds, filed.microseconds, event.byArrival,
                 event.level, event.binding?.rawValue, event.dossier?.value, event.clerk?.value, event.outcome?.rawValue,
                 event.reason?.rawValue, event.monotonicNs, event.bootId, event.clockSynced, receivedAt.microseconds,
             ])
