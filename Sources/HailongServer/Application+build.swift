@@ -74,6 +74,7 @@ public func openStore(_ config: ServerConfig, logger: Logger = Logger(label: "ha
 public func createAccount(
     store: any HailongStore, username: String, password: String, role: Role, unit: String?, bcryptCost: UInt8 = 12, now: WallTime
 ) async throws -> (Account, String) {
+    try AccountRules.check(role: role, unit: unit, password: password)
     let hash = HummingbirdBcryptShim.hash(password, cost: bcryptCost)
     let account = try await store.createAccount(username: username, passwordHash: hash, role: role, unit: unit)
     let token = Secret.token(prefix: "hla_")

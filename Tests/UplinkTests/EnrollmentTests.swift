@@ -43,10 +43,10 @@ struct AgentEnrollmentTests {
             #expect(replaced.boardId != enrolled.boardId)
             #expect(try Enrollment.load(storagePath: storage)?.boardId == replaced.boardId)
 
-            // An expired code (the server's clock 25 h on).
+            // An expired code (the server's clock 25 h on): refused like an unknown one.
             let late = try await client.newBoardCode(admin: server.adminToken, counter: "Quầy 3")
             server.serverNow.withLock { $0 = WallTime.now() + .seconds(25 * 3600) }
-            await #expect(throws: EnrollmentError.expired) {
+            await #expect(throws: EnrollmentError.refused("unknown, expired or already used enrollment code / mã đăng ký không đúng, đã hết hạn hoặc đã dùng")) {
                 try await Enroller.enroll(server: base, code: late, storagePath: dir + "/other/agent.db", caFile: "", force: false, now: now)
             }
             server.serverNow.withLock { $0 = nil }

@@ -168,6 +168,9 @@ final class LiveServer: Sendable {
         config.bcryptCost = 4
         config.host = "127.0.0.1"
         config.port = 0
+        // HummingbirdTesting's live client keeps one connection and does not reconnect one the
+        // server closed; tests idle longer than the 10 s default between requests.
+        config.http.headTimeout = .seconds(600)
         let app = try buildApplication(config, store: store, now: { [self] in now() }, logger: Logger(label: "test.server"))
         try await app.test(.live) { client in
             guard let port = client.port else { throw TestFailure("no port") }

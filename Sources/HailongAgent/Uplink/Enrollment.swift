@@ -82,8 +82,9 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
     case alreadyEnrolled(path: String, boardId: String)
     case badServerURL(String)
     case caFile(path: String, reason: String)
+    /// The server does not say whether a code never existed, expired or was used (so that
+    /// answers do not help guess codes): the message tells the technician all three.
     case refused(String)
-    case expired
     case unreachable(server: String, reason: String)
     case tls(server: String, reason: String)
     case unexpected(status: Int, body: String)
@@ -96,8 +97,8 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
             "this board is already enrolled as \(boardId) (\(path)); use --force to replace the enrollment / bảng đã được đăng ký"
         case .badServerURL(let url): "--server \(url): not an http:// or https:// URL (e.g. https://hailong.example.gov.vn:8730)"
         case .caFile(let path, let reason): "uplink.ca_file \(path): \(reason)"
-        case .refused(let why): "the server refused the code: \(why) / mã đăng ký không hợp lệ"
-        case .expired: "the enrollment code has expired (codes last 24 h): ask for a new one with `hailong boards add` / mã đăng ký đã hết hạn"
+        case .refused(let why):
+            "the server refused the code: \(why); codes work once and for 24 h: check it, or ask for a new one with `hailong boards add` / mã đăng ký không hợp lệ"
         case .unreachable(let server, let reason): "the server \(server) is unreachable: \(reason) / không kết nối được máy chủ"
         case .tls(let server, let reason):
             "TLS problem with \(server): \(reason) (a private CA? set uplink.ca_file) / lỗi chứng chỉ TLS"
@@ -123,6 +124,9 @@ public enum UplinkHTTP {
         // answer at once: without this the pool re-tries a refused port or a rejected
         // certificate until the connect timeout and only then reports the last error.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Idle connections are closed before the server would close them (its head timeout,
+        // 10 s by default), so a batch is never written into a connection the server is closing.
+        configuration.connectionPool.idleTimeout = .seconds(5)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -221,7 +225,6 @@ public enum Enroller {
             struct ErrorBody: Decodable { var message: String? }
             let message = (try? JSONDecoder().decode(ErrorBody.self, from: data))?.message
                 ?? String(decoding: data.prefix(300), as: UTF8.self)
-            if message.contains("expired") { return .failure(.expired) }
             if status == 404 { return .failure(.unexpected(status: status, body: "no enrollment endpoint (is this a Hailong server?)")) }
             return .failure(.refused(message))
         default:

@@ -1,0 +1,311 @@
+import Foundation
+import HailongDomain
+import HailongServer
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// What a careless or hostile client tried (issue 11), through the HTTP surface: each test
+/// fails without its fix.
+@Suite struct ScopeAndIdentityTests {
+    /// Two wards under one city, a board in each, and a technician of each ward.
+    struct Wards {
+        var w1Board: Enrolled
+        var w2Board: Enrolled
+        var w2Counter: Int64
+        var tech1: String
+        var techAll: String
+    }
+
+    func wards(_ client: some TestClientProtocol, _ h: Harness) async throws -> Wards {
+        try await client.unit("city", "Thành phố", parent: nil, admin: h.adminToken)
+        try await client.unit("w1", "Phường 1", parent: "city", admin: h.adminToken)
+        try await client.unit("w2", "Phường 2", parent: "city", admin: h.adminToken)
+        let w1 = try await client.board(unit: "w1", counter: "Quầy 1", admin: h.adminToken)
+        let w2 = try await client.board(unit: "w2", counter: "Quầy 1", admin: h.adminToken)
+        let events = [
+            session(1, "2026-11-23T02:00:00Z", .rated, dossier: "HS-W2-SECRET", clerk: "Trần Văn Bí Mật"),
+            rating(2, "2026-11-23T02:00:01Z", level: 3, clerk: "Trần Văn Bí Mật", dossier: "HS-W2-SECRET"),
+        ]
+        _ = try await client.send(.post, "/v1/ingest", token: w2.token, json: batch(w2, events))
+        return Wards(
+            w1Board: w1, w2Board: w2, w2Counter: try await client.counter("w2", "Quầy 2", admin: h.adminToken),
+            tech1: try await client.account("tech1", role: "technician", unit: "w1", admin: h.adminToken),
+            techAll: try await client.account("techall", role: "technician", unit: nil, admin: h.adminToken))
+    }
+
+    @Test func aTechnicianSeesAndChangesOnlyTheirOwnSubtree() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let w = try await wards(client, h)
+            let listed = try await client.send(.get, "/v1/boards", token: w.tech1)
+            #expect(listed.status == .ok)
+            let ids = (listed.json["boards"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            #expect(ids == [w.w1Board.id])
+            #expect(try await client.send(.get, "/v1/boards?unit=w2", token: w.tech1).status == .forbidden)
+
+            let events = try await client.send(.get, "/v1/boards/\(w.w2Board.id)/events", token: w.tech1)
+            #expect(events.status == .forbidden)
+            #expect(!events.text.contains("HS-W2-SECRET") && !events.text.contains("Bí Mật"))
+
+            let create = try await client.send(.post, "/v1/boards", token: w.tech1, json: NewBoardBody(unit: "w2", counterId: w.w2Counter, scale: .vn3))
+            #expect(create.status == .forbidden)
+            #expect(try await client.send(.post, "/v1/boards/\(w.w2Board.id)/revoke", token: w.tech1).status == .forbidden)
+            let stillThere = try await client.send(.get, "/v1/boards?unit=w2", token: h.adminToken).json["boards"] as? [[String: Any]]
+            #expect(stillThere?.count == 1 && stillThere?.first?["revoked"] as? Bool == false)
+
+            // Their own ward works; a technician without a unit sees every board.
+            #expect(try await client.send(.get, "/v1/boards/\(w.w1Board.id)/events", token: w.tech1).status == .ok)
+            let all = try await client.send(.get, "/v1/boards", token: w.techAll).json["boards"] as? [[String: Any]]
+            #expect(all?.count == 2)
+            #expect(try await client.send(.get, "/v1/boards/\(w.w2Board.id)/events", token: w.techAll).status == .ok)
+        }
+    }
+
+    @Test func aManagerWithoutAUnitIsRefusedAtCreation() async throws {
+        let h = try await Harness()
+        await #expect(throws: APIError.self) {
+            _ = try await createAccount(
+                store: h.store, username: "m", password: "manager-password", role: .manager, unit: nil, bcryptCost: 4, now: h.clock.now())
+        }
+        #expect(try await h.store.account(username: "m") == nil)
+    }
+
+    @Test func usernamesIgnoreCase() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let twin = try await client.send(
+                .post, "/v1/accounts", token: h.adminToken, json: NewAccountBody(username: "ADMIN", password: "other-password", role: "admin", unit: nil))
+            #expect(twin.status == .conflict)
+            let login = try await client.send(.post, "/v1/login", json: LoginBody(username: "Admin", password: "admin-password"))
+            #expect(login.status == .created)
+            #expect(login.json["username"] as? String == "admin")
+        }
+    }
+
+    @Test func anExpiredCodeAnswersLikeAnUnknownOne() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            try await client.unit("hcm", "TP. Hồ Chí Minh", parent: nil, admin: h.adminToken)
+            let counterId = try await client.counter("hcm", "Quầy 1", admin: h.adminToken)
+            let code = try await client.enrollmentCode(unit: "hcm", counterId: counterId, admin: h.adminToken)
+            h.clock.advance(.seconds(25 * 3600))
+            let expired = try await client.send(.post, "/v1/boards/enroll", json: EnrollRequest(code: code))
+            let unknown = try await client.send(.post, "/v1/boards/enroll", json: EnrollRequest(code: "AAAA-BBBB-CCCC"))
+            #expect(expired.status == .unauthorized)
+            #expect(expired.status == unknown.status && expired.text == unknown.text)
+        }
+    }
+
+    @Test func theBearerSchemeIgnoresCase() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            for scheme in ["bearer", "BEARER", "Bearer"] {
+                let reply = try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "\(scheme) \(h.adminToken)"]) { $0.status }
+                #expect(reply == .ok, "\(scheme)")
+            }
+            let basic = try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Basic \(h.adminToken)"]) { $0.status }
+            #expect(basic == .unauthorized)
+        }
+    }
+}
+
+@Suite struct LoginFloodTests {
+    @Test func failedLoginsAreThrottledPerUsernameAndAddress() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            for _ in 0..<5 {
+                #expect(try await client.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "wrong-password")).status == .unauthorized)
+            }
+            // The right password does not help while the username is locked.
+            let locked = try await client.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "admin-password"))
+            #expect(locked.status == .tooManyRequests)
+            let retry = Int(locked.headers[.retryAfter] ?? "") ?? 0
+            #expect((1...900).contains(retry))
+            h.clock.advance(.seconds(Int64(retry)))
+            #expect(try await client.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "admin-password")).status == .created)
+
+            // One address trying many usernames is throttled too.
+            var statuses: [HTTPResponse.Status] = []
+            for n in 0..<31 {
+                statuses.append(try await client.send(.post, "/v1/login", json: LoginBody(username: "guess\(n)", password: "password")).status)
+            }
+            #expect(statuses.prefix(30).allSatisfy { $0 == .unauthorized })
+            #expect(statuses.last == .tooManyRequests)
+
+            let metrics = try await client.send(.get, "/metrics").text
+            #expect(metrics.contains("hailong_auth_failures_total{reason=\"login\"} 35"))
+            #expect(metrics.contains("hailong_auth_failures_total{reason=\"throttled\"} 2"))
+        }
+    }
+
+    /// bcrypt for an unknown username takes as long as for a wrong password (at a real cost).
+    @Test func anUnknownUsernameCostsAsMuchAsAWrongPassword() async throws {
+        var h = try await Harness()
+        h.config.bcryptCost = 10
+        _ = try await createAccount(store: h.store, username: "slow", password: "slow-password", role: .admin, unit: nil, bcryptCost: 10, now: h.clock.now())
+        try await h.app().test(.router) { client in
+            func time(_ username: String) async throws -> Duration {
+                var best = Duration.seconds(100)
+                for _ in 0..<3 {
+                    let started = ContinuousClock.now
+                    #expect(try await client.send(.post, "/v1/login", json: LoginBody(username: username, password: "not-the-password")).status == .unauthorized)
+                    best = min(best, ContinuousClock.now - started)
+                }
+                return best
+            }
+            _ = try await time("warm-up")
+            let wrong = try await time("slow")
+            let unknown = try await time("nobody")
+            #expect(unknown > wrong / 2 && unknown < wrong * 2, "unknown \(unknown), wrong password \(wrong)")
+        }
+    }
+
+    @Test func unauthorisedAndForbiddenAnswersAreCounted() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            try await client.unit("hcm", "TP. Hồ Chí Minh", parent: nil, admin: h.adminToken)
+            let technician = try await client.account("tech", role: "technician", unit: nil, admin: h.adminToken)
+            #expect(try await client.send(.get, "/v1/units", token: "hla_wrong").status == .unauthorized)
+            #expect(try await client.send(.get, "/v1/reports/satisfaction?unit=hcm", token: technician).status == .forbidden)
+            let metrics = try await client.send(.get, "/metrics").text
+            #expect(metrics.contains("hailong_auth_failures_total{reason=\"unauthorized\"} 1"))
+            #expect(metrics.contains("hailong_auth_failures_total{reason=\"forbidden\"} 1"))
+        }
+    }
+}
+
+@Suite struct BoardTextTests {
+    func setUp(_ client: some TestClientProtocol, _ h: Harness) async throws -> Enrolled {
+        try await client.unit("hcm", "TP. Hồ Chí Minh", parent: nil, admin: h.adminToken)
+        return try await client.board(unit: "hcm", counter: "Quầy 1", admin: h.adminToken)
+    }
+
+    @Test func csvCellsNeverRunAsFormulas() async throws {
+        let h = try await Harness(minN: 1)
+        try await h.app().test(.router) { client in
+            let board = try await setUp(client, h)
+            let names = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2", "@SUM(A1)", "Nguyễn Văn \"A\""]
+            let events = names.enumerated().map { rating(Int64($0.offset + 1), "2026-11-23T02:00:00Z", level: 3, clerk: $0.element) }
+            #expect(try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, events)).status == .ok)
+            let csv = try await client.send(.get, "/v1/reports/satisfaction?unit=hcm&by=clerk&from=2026-11-23&to=2026-11-23&format=csv", token: h.adminToken).text
+            let cells = csv.split(separator: "\r\n").dropFirst().map { String($0) }
+            #expect(cells.count == 5)
+            for line in cells {
+                #expect(!["=", "+", "-", "@"].contains(line.first.map(String.init) ?? ""), "\(line)")
+            }
+            #expect(csv.contains("'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")") || csv.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""))
+            #expect(csv.contains("'+1+1,'+1+1") && csv.contains("'-2,'-2") && csv.contains("'@SUM(A1),'@SUM(A1)"))
+        }
+    }
+
+    @Test func controlCharactersInBoardTextAreRefused() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let board = try await setUp(client, h)
+            func send(version: String = "1.0", faults: [String] = [], bootId: String? = nil) async throws -> Reply {
+                var body = batch(board, [WireEvent(seq: 1, kind: .clerkSignin, at: "2026-11-23T02:00:00Z", clerk: "C1", bootId: bootId, clockSynced: true)])
+                body.status.version = version
+                body.status.faults = faults
+                return try await client.send(.post, "/v1/ingest", token: board.token, json: body)
+            }
+            let esc = try await send(version: "1.0\u{1B}[2J")
+            #expect(esc.status == .unprocessableContent && (esc.json["message"] as? String)?.contains("status.version") == true)
+            let nul = try await send(faults: ["ab\u{0}cd"])
+            #expect(nul.status == .unprocessableContent && (nul.json["message"] as? String)?.contains("status.faults[0]") == true)
+            let newline = try await send(faults: ["disk\nstuck:3"])
+            #expect(newline.status == .unprocessableContent)
+            let boot = try await send(bootId: "b\u{7}")
+            #expect(boot.status == .unprocessableContent && (boot.json["message"] as? String)?.contains("bootId") == true)
+            // Nothing was stored by any of them.
+            let boards = try await client.send(.get, "/v1/boards", token: h.adminToken).json["boards"] as? [[String: Any]]
+            #expect(boards?.first?["lastSeq"] as? Int == 0)
+            #expect(boards?.first?["version"] == nil || boards?.first?["version"] is NSNull)
+            #expect(try await send(faults: ["stuck:3"]).status == .ok)
+        }
+    }
+
+    @Test func implausibleOrUnvouchedTimesAreFiledByArrival() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let board = try await setUp(client, h)
+            var missing = rating(4, "2026-11-23T01:00:00Z", level: 3, clerk: "C1")
+            missing.clockSynced = nil
+            let events = [
+                rating(1, "2099-01-01T00:00:00Z", level: 3, clerk: "C1"),
+                rating(2, "1970-01-01T00:00:05Z", level: 3, clerk: "C1"),
+                rating(3, "0001-01-01T00:00:00Z", level: 3, clerk: "C1"),
+                missing,
+                rating(5, "2026-11-23T04:59:00Z", level: 3, clerk: "C1"),
+            ]
+            #expect(try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, events)).status == .ok)
+            let stored = try await client.send(.get, "/v1/boards/\(board.id)/events", token: h.adminToken).decode(EventsReply.self).events
+            #expect(stored.map(\.filedByArrival) == [true, true, true, true, false])
+            #expect(stored.prefix(4).allSatisfy { $0.filedAt == "2026-11-23T05:00:00Z" })
+            // Counted where they were filed: today (the test clock's day), none in 2099 or 1970.
+            let today = try await client.send(.get, "/v1/reports/satisfaction?unit=hcm&by=day&from=2026-11-23&to=2026-11-23", token: h.adminToken)
+            #expect(try today.decode(Report.self).rows.first?.total == 5)
+        }
+    }
+
+    @Test func aggregatesAreCheckedLikeEvents() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let board = try await setUp(client, h)
+            let bad: [(DailyCount, String)] = [
+                (DailyCount(day: "not-a-day", clerk: nil, level: 3, count: 1), "aggregates[0].day"),
+                (DailyCount(day: "2026-02-30", clerk: nil, level: 3, count: 1), "aggregates[0].day"),
+                (DailyCount(day: "2026-11-23", clerk: nil, level: 3, count: -1), "aggregates[0].count"),
+                (DailyCount(day: "2026-11-23", clerk: nil, level: 3, count: 1 << 62), "aggregates[0].count"),
+                (DailyCount(day: "2026-11-23", clerk: nil, level: 99, count: 1), "aggregates[0].level"),
+                (DailyCount(day: "2026-11-23", clerk: "\u{1B}]0;x", level: 3, count: 1), "aggregates[0].clerk"),
+            ]
+            for (count, field) in bad {
+                let reply = try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, [rating(1, "2026-11-23T02:00:00Z", level: 3)], aggregates: [count]))
+                #expect(reply.status == .unprocessableContent, "\(count)")
+                #expect((reply.json["message"] as? String)?.contains(field) == true, "\(reply.text)")
+            }
+            let alerts = try await client.send(.get, "/v1/alerts", token: h.adminToken).json["alerts"] as? [Any]
+            #expect(alerts?.isEmpty == true)
+            let boards = try await client.send(.get, "/v1/boards", token: h.adminToken).json["boards"] as? [[String: Any]]
+            #expect(boards?.first?["lastSeq"] as? Int == 0)
+        }
+    }
+}
+
+@Suite struct ErrorWordingTests {
+    @Test func numbersTheServerCannotUseAreNamed() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            try await client.unit("hcm", "TP. Hồ Chí Minh", parent: nil, admin: h.adminToken)
+            let board = try await client.board(unit: "hcm", counter: "Quầy 1", admin: h.adminToken)
+            let status = #""status":{"version":"1","backlog":0,"faults":[],"clockSynced":true,"uptimeS":1}"#
+            let cases: [(String, String)] = [
+                (#"{"boardId":"\#(board.id)","fromSeq":1,"toSeq":1,"events":[{"seq":2.5,"kind":"clerkSignin","at":"2026-11-23T02:00:00Z"}],"aggregates":[],\#(status)}"#, "events[0].seq"),
+                (#"{"boardId":"\#(board.id)","fromSeq":9223372036854775808,"toSeq":1,"events":[],"aggregates":[],\#(status)}"#, "fromSeq"),
+                (#"{"boardId":"\#(board.id)","fromSeq":1,"toSeq":0,"events":[],"aggregates":[{"day":"2026-11-23","level":3,"count":1e30}],\#(status)}"#, "aggregates[0].count"),
+            ]
+            for (body, field) in cases {
+                let reply = try await client.sendRaw(.post, "/v1/ingest", token: board.token, body: body, contentType: "application/json")
+                #expect(reply.status == .badRequest)
+                #expect((reply.json["message"] as? String)?.contains(field) == true, "\(reply.text)")
+            }
+            let counter = try await client.sendRaw(
+                .post, "/v1/boards", token: h.adminToken, body: #"{"unit":"hcm","counterId":1e30}"#, contentType: "application/json")
+            #expect(counter.status == .badRequest)
+            #expect((counter.json["message"] as? String)?.contains("counterId") == true, "\(counter.text)")
+        }
+    }
+
+    @Test func aStoreThatCannotOpenNamesItsPath() {
+        do {
+            _ = try SQLiteStore(path: "/nonexistent-hailong-folder/server.db")
+            Issue.record("opened a database in a folder that does not exist")
+        } catch {
+            #expect("\(error)".contains("/nonexistent-hailong-folder/server.db"))
+            #expect("\(error)".contains("folder"))
+        }
+    }
+}
+
+struct EventsReply: Decodable { var events: [StoredEvent] }
