@@ -27,6 +27,7 @@ public func buildApplication(
     let store = try store ?? openStore(config, logger: logger)
     let router = Router(context: ServerRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: JSONErrorMiddleware())
     let metrics = ServerMetrics()
     let connections = ConnectionRegistry(maximum: config.http.maximumConnections, name: "server", logger: logger)
     let server = ServerContext(

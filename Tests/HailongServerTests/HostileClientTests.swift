@@ -3,6 +3,7 @@ import HailongDomain
 import HailongServer
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// What a careless or hostile client tried (issue 11), through the HTTP surface: each test
@@ -294,6 +295,31 @@ import Testing
                 .post, "/v1/boards", token: h.adminToken, body: #"{"unit":"hcm","counterId":1e30}"#, contentType: "application/json")
             #expect(counter.status == .badRequest)
             #expect((counter.json["message"] as? String)?.contains("counterId") == true, "\(counter.text)")
+        }
+    }
+
+    @Test func aCSVThatIsNotUTF8IsRefusedWithItsLine() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            try await client.unit("hcm", "TP. Hồ Chí Minh", parent: nil, admin: h.adminToken)
+            var body = ByteBuffer(string: "code,name,unit\nNV1,An,hcm\n")
+            body.writeBytes([0x4E, 0x56, 0x32, 0x2C, 0x4E, 0x67, 0x75, 0x79, 0xEA, 0x6E, 0x2C, 0x68, 0x63, 0x6D, 0x0A])  // "Nguyên" in Windows-1258
+            let reply = try await client.execute(
+                uri: "/v1/clerks/import", method: .post, headers: [.authorization: "Bearer \(h.adminToken)", .contentType: "text/csv"], body: body
+            ) { Reply(status: $0.status, headers: $0.headers, body: $0.body) }
+            #expect(reply.status == .unprocessableContent)
+            #expect((reply.json["message"] as? String)?.contains("line 3") == true, "\(reply.text)")
+            let clerks = try await client.send(.get, "/v1/clerks?unit=hcm", token: h.adminToken).json["clerks"] as? [Any]
+            #expect(clerks?.isEmpty == true)
+        }
+    }
+
+    @Test func anUnknownRouteAnswersInTheErrorBody() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let reply = try await client.send(.get, "/v1/no-such-route")
+            #expect(reply.status == .notFound)
+            #expect(reply.json["error"] as? String == "notFound" && (reply.json["message"] as? String)?.isEmpty == false)
         }
     }
 

@@ -147,7 +147,16 @@ struct OrganisationController {
             do { buffer = try await request.body.collect(upTo: 4 << 20) } catch {
                 throw APIError(.contentTooLarge, "tooLarge", "CSV larger than 4 MiB")
             }
-            let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
+            let bytes = Array(buffer.readableBytesView)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                // A spreadsheet saved in a legacy code page (Windows-1258) would otherwise be
+                // imported as U+FFFD: say where, and how to save it.
+                let line = ClerkImport.firstLineNotUTF8(bytes)
+                throw APIError(
+                    .unprocessableContent, "notUTF8",
+                    "line \(line) is not UTF-8: save the file as \"CSV UTF-8\" / dòng \(line) không phải UTF-8, hãy lưu tệp dạng CSV UTF-8",
+                    extra: ["problems": .array([.object(["line": .int(Int64(line)), "message": .string("not UTF-8")])])])
+            }
             let defaultUnit = request.uri.queryParameters.get("unit")
             var (clerks, problems) = ClerkImport.parse(text, defaultUnit: defaultUnit)
             let known = Set(try await server.auth.scope(account, unit: nil).map(\.code))
@@ -214,6 +223,18 @@ enum ClerkImport {
             }
         }
         return (clerks, problems)
+    }
+
+    /// The 1-based line of the first byte sequence that is not UTF-8 (1 if none is found).
+    static func firstLineNotUTF8(_ bytes: [UInt8]) -> Int {
+        var start = 0
+        var line = 1
+        for (index, byte) in bytes.enumerated() where byte == 0x0A {
+            if String(validating: bytes[start...index], as: UTF8.self) == nil { return line }
+            start = index + 1
+            line += 1
+        }
+        return line
     }
 
     struct Record { var line: Int; var fields: [String] }
