@@ -98,3 +98,12 @@ debian_root() {
     cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
     tar -czf "$cache.$$.tmp" -C "$dir" . && mv "$cache.$$.tmp" "$cache"
 }
+
+# in_root 'shell command': runs it in the root $root (set by the caller) with a clean
+# environment, /proc mounted in a private mount namespace (nothing is left mounted afterwards;
+# Swift programs read their arguments from /proc/self/cmdline) and stdin from /dev/null.
+# No PID namespace: a process started there has the same PID on the host.
+in_root() {
+    unshare --mount --propagation private sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" \
+        /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 sh -c "$2"' in_root "$root" "$1" </dev/null
+}

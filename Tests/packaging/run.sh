@@ -9,7 +9,7 @@
 # the release ones (see test-debs.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-tests=${*:-test-units.sh test-board-files.sh test-install.sh test-debs.sh test-systemd.sh}
+tests=${*:-test-units.sh test-board-files.sh test-install.sh test-debs.sh test-installed.sh test-systemd.sh}
 passed=0
 failed=0
 out=$(mktemp)

@@ -134,13 +134,7 @@ if [ -z "$packages" ]; then
 fi
 check "a throwaway Debian root (debootstrap, cached in $(debian_root_cache))" debian_root "$root"
 cp "$debs"/*.deb "$root/tmp/"
-
-# A command in the root, with /proc mounted in a private mount namespace (nothing is left
-# mounted afterwards): Swift programs read their arguments from /proc/self/cmdline.
-in_root() {
-    unshare --mount --propagation private sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" \
-        /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 sh -c "$2"' in_root "$root" "$1" </dev/null
-}
+# in_root 'command' (lib.sh) runs a command in $root.
 
 # Libraries a real binary needs beyond what debootstrap included.
 for package in $packages $cli; do
