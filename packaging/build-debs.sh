@@ -45,6 +45,14 @@ while [ $# -gt 0 ]; do
 done
 echo "$VERSION" | grep -Eq '^[0-9][A-Za-z0-9.+~]*$' || die "'$VERSION' is not a native Debian version (digits first, no '-')"
 command -v dpkg-deb >/dev/null || die "dpkg-deb is missing (apt-get install dpkg)"
+# Binutils that read ARCH's binaries: the host's strip and objdump know only their own.
+case $ARCH in
+    arm64) cross_prefix=aarch64-linux-gnu- ;;
+    *) cross_prefix= ;;
+esac
+STRIP=${STRIP:-${cross_prefix}strip}
+OBJDUMP=${OBJDUMP:-${cross_prefix}objdump}
+command -v "$STRIP" >/dev/null || die "$STRIP is missing (apt-get install binutils-${cross_prefix%-})"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -85,9 +93,11 @@ shlib_depends() { # binary
     if deps=$(cd "$scratch" && dpkg-shlibdeps -O -e binary 2>/dev/null); then
         echo "$deps" | sed -n 's/^shlibs:Depends=//p'
     else
-        objdump -p "$1" 2>/dev/null | awk '/NEEDED/ { print $2 }' | while read -r soname; do
+        # libc6 at least as new as the newest GLIBC_ symbol version the binary imports.
+        glibc=$("$OBJDUMP" -T "$1" 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+        "$OBJDUMP" -p "$1" 2>/dev/null | awk '/NEEDED/ { print $2 }' | while read -r soname; do
             case $soname in
-                libc.so.6|libm.so.6|libdl.so.2|libpthread.so.0|librt.so.1|libutil.so.1) echo libc6 ;;
+                libc.so.6|libm.so.6|libdl.so.2|libpthread.so.0|librt.so.1|libutil.so.1|ld-linux-*.so.*) echo "libc6${glibc:+ (>= $glibc)}" ;;
                 libgpiod.so.2) echo libgpiod2 ;;
                 libgpiod.so.3) echo libgpiod3 ;;
                 libsqlite3.so.0) echo libsqlite3-0 ;;
@@ -145,7 +155,7 @@ stage_binary() {
     rm -rf "$stage"
     install -d -m 0755 "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/doc/$package" "$stage/usr/share/man/man1"
     install -m 0755 "$2" "$stage/usr/bin/$package"
-    strip --strip-unneeded --remove-section=.comment "$stage/usr/bin/$package"
+    "$STRIP" --strip-unneeded --remove-section=.comment "$stage/usr/bin/$package"
     gzip -9n <"$here/man/$package.1" >"$stage/usr/share/man/man1/$package.1.gz"
     changelog "$package" | gzip -9n >"$stage/usr/share/doc/$package/changelog.gz"
     copyright >"$stage/usr/share/doc/$package/copyright"
