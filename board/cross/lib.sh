@@ -1,5 +1,5 @@
 # Shared by board/cross/*: where the cross toolchain and the arm64 roots live, and how they are
-# made (idempotently; every download is cached under board/cross/.cache). Sourced, not run.
+# made (idempotently; every download is cached under /var/tmp/hailong-cross). Sourced, not run.
 #
 #   sid-amd64/          debootstrapped Debian sid (amd64) with swiftlang 6.2.3: the host compiler
 #                       (a compiler reads only standard-library modules of its own version, and
@@ -11,11 +11,12 @@
 #   sid-amd64/opt/cross/sdk/hailong-aarch64.artifactbundle   the Swift SDK naming them
 #   trixie-arm64.tar.gz a debootstrapped trixie arm64 root (for qemu-user tests and dpkg -i)
 #
-# Environment: HL_CROSS_CACHE (default board/cross/.cache), HL_DEBIAN_MIRROR.
+# Environment: HL_CROSS_CACHE (default /var/tmp/hailong-cross: outside the checkout, so a new
+# clone on the same machine, as CI makes, reuses it), HL_DEBIAN_MIRROR.
 
 CROSS_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CROSS_ROOT=$(cd "$CROSS_HERE/../.." && pwd)
-CROSS_CACHE=${HL_CROSS_CACHE:-$CROSS_HERE/.cache}
+CROSS_CACHE=${HL_CROSS_CACHE:-/var/tmp/hailong-cross}
 SID=$CROSS_CACHE/sid-amd64
 # Paths as seen inside the sid root (the build runs chrooted there).
 IN_CROSS=/opt/cross
@@ -142,7 +143,7 @@ setup_sid() {
             >"$CROSS_CACHE/debootstrap-sid.log" 2>&1 || { tail -n 20 "$CROSS_CACHE/debootstrap-sid.log" >&2; die "debootstrap sid failed"; }
         # The mirror's sid Release file may read as expired.
         echo 'Acquire::Check-Valid-Until "false";' >"$SID/etc/apt/apt.conf.d/99hailong-valid-until"
-        # Keep the .debs (board/cross/.cache/sid-debs): a fresh root installs them without a download.
+        # Keep the .debs (/var/tmp/hailong-cross/sid-debs): a fresh root installs them without a download.
         mkdir -p "$CROSS_CACHE/sid-debs"
         echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$SID/etc/apt/apt.conf.d/99hailong-keep"
         cp /etc/resolv.conf "$SID/etc/resolv.conf" 2>/dev/null || true
