@@ -10,6 +10,12 @@
 #                       sqlite, zlib, gcc 14 runtime, extracted; the binary runs where trixie runs
 #   sid-amd64/opt/cross/sdk/hailong-aarch64.artifactbundle   the Swift SDK naming them
 #   trixie-arm64.tar.gz a debootstrapped trixie arm64 root (for qemu-user tests and dpkg -i)
+#   build-arm64/        SwiftPM's build folder for the arm64 agent, seen as /src/.build-arm64 in
+#                       the sid root. Kept here, beside the toolchain, rather than in the checkout:
+#                       Debian's 6.2.3 compiler is built with assertions and compiles the
+#                       dependency graph in ~20 min on 2 cores; a new clone (as CI makes) then
+#                       recompiles only what changed (SwiftPM's own incremental build, the same
+#                       as in a long-lived checkout), in ~2–4 min. Delete it for a cold build.
 #
 # Environment: HL_CROSS_CACHE (default /var/tmp/hailong-cross: outside the checkout, so a new
 # clone on the same machine, as CI makes, reuses it), HL_DEBIAN_MIRROR.
@@ -18,6 +24,7 @@ CROSS_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CROSS_ROOT=$(cd "$CROSS_HERE/../.." && pwd)
 CROSS_CACHE=${HL_CROSS_CACHE:-/var/tmp/hailong-cross}
 SID=$CROSS_CACHE/sid-amd64
+CROSS_SCRATCH=$CROSS_CACHE/build-arm64
 # Paths as seen inside the sid root (the build runs chrooted there).
 IN_CROSS=/opt/cross
 IN_SYSROOT=$IN_CROSS/trixie-arm64
@@ -77,12 +84,31 @@ ensure_binfmt() {
         die "qemu-aarch64 is registered without the F flag: chroots cannot find the interpreter"
 }
 
+# The security archive beside the mirror (bookworm's kernels come from bookworm-security).
+cross_security_mirror() {
+    local url
+    url=$({ grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ print $2 }'
+        grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{ print $2 }'
+    } | grep -E '/debian-security/?$' | head -n 1)
+    echo "${url:-http://deb.debian.org/debian-security}"
+}
+
 # A private apt configuration (the machine's own sources stay as they are):
-# cross_apt NAME SUITE ARCH -> sets APT_OPTS for apt-get/apt-cache.
+# cross_apt NAME SUITE ARCH -> sets APT_OPTS for apt-get/apt-cache. SUITE may be several,
+# space-separated ("bookworm bookworm-security"); one ending in -security is taken from the
+# security archive.
 cross_apt() {
-    local name=$1 suite=$2 arch=$3 dir=$CROSS_CACHE/apt/$1
+    local suite=$2 arch=$3 dir=$CROSS_CACHE/apt/$1 s sources
+    sources=$(for s in $suite; do
+        case $s in
+            *-security) echo "deb [arch=$arch] $(cross_security_mirror) $s main" ;;
+            *) echo "deb [arch=$arch] $(cross_mirror) $s main" ;;
+        esac
+    done)
     mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-    echo "deb [arch=$arch] $(cross_mirror) $suite main" >"$dir/sources.list"
+    # Other sources than the lists were read from: read them anew.
+    [ "$(cat "$dir/sources.list" 2>/dev/null)" = "$sources" ] || rm -f "$dir/lists/"*_Packages*
+    echo "$sources" >"$dir/sources.list"
     APT_OPTS=(-o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
         -o Dir::State::Lists="$dir/lists" -o Dir::Cache::Archives="$dir/archives"
         -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root
@@ -114,12 +140,14 @@ in_sid() {
         mount --rbind /dev "$r/dev"
         mkdir -p "$r/src"
         mount --bind "$2" "$r/src"
+        mkdir -p "$3" "$2/.build-arm64"
+        mount --bind "$3" "$r/src/.build-arm64"
         if [ -d /opt/swift-packages ]; then
             mkdir -p "$r/opt/swift-packages"
             mount --bind /opt/swift-packages "$r/opt/swift-packages"
         fi
         exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-            TERM=dumb bash -c "$3"' in_sid "$SID" "$CROSS_ROOT" "$1" </dev/null
+            TERM=dumb bash -c "$4"' in_sid "$SID" "$CROSS_ROOT" "$CROSS_SCRATCH" "$1" </dev/null
 }
 
 # The git URL rewrites of this machine (system and global), for the sid root's /etc/gitconfig.
