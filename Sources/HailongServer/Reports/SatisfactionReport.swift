@@ -6,19 +6,44 @@ public enum ReportDimension: String, Sendable, CaseIterable {
     case unit, counter, clerk, hour, day, week, month
 }
 
-/// Builds satisfaction reports from rollups (never raw events). Dates are local calendar days:
-/// `from=2026-11-01&to=2026-11-30` is November as each unit of the subtree lives it, in its own
-/// time zone; days and hours are bucketed likewise.
+/// Builds satisfaction reports from the running totals and the units' hours (never raw events).
+/// Dates are local calendar days: `from=2026-11-01&to=2026-11-30` is November as each unit of the
+/// subtree lives it, in its own time zone; days and hours are bucketed likewise.
+///
+/// What a report reads does not depend on where its range starts and ends (issue 14): by unit,
+/// counter or clerk, each series' running total at `to` minus the one at `from − 1`; by day, week
+/// or month, the units' totals at the end of each bucket; by hour, the units' local hours.
 struct SatisfactionReport: Sendable {
     let store: any HailongStore
     let zones: ZoneOffsets
     let minimumN: Int64
 
+    /// Counts under one key, and how many of its ratings are satisfied on their own scale.
     private struct Tally {
-        var levels: [Int: Int64] = [:]
+        var counts = TallyCounts()
         var satisfied: Int64 = 0
-        var rated: Int64 = 0
-        var unrated: Int64 = 0
+
+        mutating func add(_ counts: TallyCounts, _ scale: Scale) {
+            self.counts += counts
+            satisfied &+= (counts.lanes &* SatisfactionReport.satisfiedMask(scale)).wrappedSum()
+        }
+
+        mutating func subtract(_ counts: TallyCounts, _ scale: Scale) {
+            self.counts -= counts
+            satisfied &-= (counts.lanes &* SatisfactionReport.satisfiedMask(scale)).wrappedSum()
+        }
+    }
+
+    /// 1 in the lanes of the scale's satisfied levels.
+    private static func satisfiedMask(_ scale: Scale) -> SIMD8<Int64> {
+        var mask = SIMD8<Int64>.zero
+        for level in scale.satisfiedLevels where (1...5).contains(level) { mask[level - 1] = 1 }
+        return mask
+    }
+
+    private struct UnitScale: Hashable {
+        var unitId: Int64
+        var scale: Scale
     }
 
     /// - Parameters:
@@ -28,65 +53,66 @@ struct SatisfactionReport: Sendable {
         let unitIds = units.map(\.id)
         let unitById = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var tallies: [String: Tally] = [:]
-        func fold(_ count: RollupCount, into tally: inout Tally) {
-            if count.level == 0 {
-                tally.rated += count.rated
-                tally.unrated += count.unrated
-            } else {
-                tally.levels[count.level, default: 0] += count.ratings
-                if count.scale.isSatisfied(count.level) { tally.satisfied += count.ratings }
-            }
-        }
-        // In place: a tally copied out and back would copy its level dictionary on every add.
-        func add(_ count: RollupCount, key: String) { fold(count, into: &tallies[key, default: Tally()]) }
         switch dimension {
         case .unit, .counter, .clerk:
-            let group: RollupGroup = dimension == .unit ? .unit : dimension == .counter ? .counter : .clerk
-            for segment in Self.segments(fromDay: fromDay, toDay: toDay) {
-                for var count in try await store.rollupCounts(
-                    unitIds: unitIds, grain: segment.grain, from: segment.from, to: segment.to, groupBy: group)
-                {
-                    count.ratings *= segment.sign
-                    count.rated *= segment.sign
-                    count.unrated *= segment.sign
-                    add(count, key: dimension == .unit ? (unitById[count.unitId]?.code ?? "") : count.group)
+            let totals = try await store.runningTotals(
+                unitIds: unitIds, kind: dimension == .unit ? .unit : .series, atDays: [fromDay - 1, toDay])
+            func key(_ row: RunningRow) -> String {
+                switch dimension {
+                case .unit: unitById[row.unitId]?.code ?? ""
+                case .counter: String(row.counterId)
+                default: row.clerk
                 }
             }
+            for row in totals[toDay] ?? [] { tallies[key(row), default: Tally()].add(row.counts, row.scale) }
+            for row in totals[fromDay - 1] ?? [] { tallies[key(row), default: Tally()].subtract(row.counts, row.scale) }
         case .day, .week, .month:
-            for count in try await store.rollupCounts(unitIds: unitIds, grain: .day, from: fromDay, to: toDay, groupBy: .bucket) {
-                guard let day = Int64(count.group) else { continue }
-                add(count, key: dimension == .day ? Self.dayKey(day) : dimension == .week ? Self.weekKey(day) : Self.monthKey(day))
+            // Each bucket ends at its last day inside the range; it holds the units' totals there
+            // minus those at the previous bucket's end.
+            var ends: [Int64] = []
+            for day in fromDay...toDay {
+                let last: Bool
+                switch dimension {
+                case .day: last = true
+                case .week: last = day == weekNumber(ofDay: day) * 7 + 3
+                default:
+                    let (year, month, dayOfMonth) = CivilDate.fromDays(day)
+                    last = dayOfMonth == CivilDate.daysIn(month: month, year: year)
+                }
+                if last || day == toDay { ends.append(day) }
+            }
+            let boundaries = [fromDay - 1] + ends
+            let totals = try await store.runningTotals(unitIds: unitIds, kind: .unit, atDays: boundaries)
+            var previous: [UnitScale: TallyCounts] = [:]
+            for row in totals[fromDay - 1] ?? [] { previous[UnitScale(unitId: row.unitId, scale: row.scale)] = row.counts }
+            for end in ends {
+                let key = dimension == .day ? Self.dayKey(end) : dimension == .week ? Self.weekKey(end) : Self.monthKey(end)
+                var current: [UnitScale: TallyCounts] = [:]
+                for row in totals[end] ?? [] {
+                    let series = UnitScale(unitId: row.unitId, scale: row.scale)
+                    current[series] = row.counts
+                    let added = row.counts - (previous[series] ?? TallyCounts())
+                    if !added.isZero { tallies[key, default: Tally()].add(added, row.scale) }
+                }
+                previous = current
             }
         case .hour:
-            var bounds: [Int64: (Int64, Int64)] = [:]
-            for unit in units {
-                bounds[unit.id] = (
-                    zones.startOfLocalDay(unit.timeZone, day: fromDay) / 3600,
-                    zones.startOfLocalDay(unit.timeZone, day: toDay + 1) / 3600 - 1
-                )
-            }
-            let low = bounds.values.map(\.0).min() ?? 0
-            let high = bounds.values.map(\.1).max() ?? -1
-            for count in try await store.rollupCounts(unitIds: unitIds, grain: .hour, from: low, to: high, groupBy: .bucket) {
-                guard let hour = Int64(count.group), let unit = unitById[count.unitId], let (first, last) = bounds[unit.id],
-                    (first...last).contains(hour)
-                else { continue }
-                let local = hour * 3600 + zones.offset(unit.timeZone, atSecond: hour * 3600)
-                add(count, key: Self.dayKey(floorDiv(local, 86_400)) + "T" + Self.pad(floorDiv(local, 3600) - floorDiv(local, 86_400) * 24, 2))
+            // Hours are kept as each unit lives them (local hour numbers): the range is the
+            // same span of them for every unit.
+            for count in try await store.unitHourCounts(unitIds: unitIds, fromHour: fromDay * 24, toHour: toDay * 24 + 23) {
+                let key = Self.dayKey(floorDiv(count.hour, 24)) + "T" + Self.pad(count.hour - floorDiv(count.hour, 24) * 24, 2)
+                tallies[key, default: Tally()].add(count.counts, count.scale)
             }
         }
+        // A key whose counts cancel out (a series with nothing in the range) is no row.
+        tallies = tallies.filter { !$0.value.counts.isZero }
         let labels = try await labels(for: dimension, keys: Array(tallies.keys), units: units)
-        // Subtracted segments can leave zero counts (and rows) behind: a row or level is shown
-        // only where something was counted.
-        for (key, tally) in tallies where tally.levels.values.contains(0) || tally.levels.isEmpty {
-            var cleaned = tally
-            cleaned.levels = tally.levels.filter { $0.value != 0 }
-            if cleaned.levels.isEmpty, cleaned.rated == 0, cleaned.unrated == 0 { tallies[key] = nil } else { tallies[key] = cleaned }
-        }
         var rows = tallies.map { key, tally in
-            ReportRow(
-                key: key, label: labels[key] ?? key, levels: tally.levels, satisfied: tally.satisfied, rated: tally.rated,
-                unrated: tally.unrated, minimumN: minimumN)
+            var levels: [Int: Int64] = [:]
+            for level in 1...5 where tally.counts.ratings(level) != 0 { levels[level] = tally.counts.ratings(level) }
+            return ReportRow(
+                key: key, label: labels[key] ?? key, levels: levels, satisfied: tally.satisfied, rated: tally.counts.rated,
+                unrated: tally.counts.unrated, minimumN: minimumN)
         }
         switch dimension {
         case .hour, .day, .week, .month:
@@ -119,128 +145,6 @@ struct SatisfactionReport: Sendable {
         case .hour, .day, .week, .month:
             return [:]
         }
-    }
-
-    /// A piece of a report's range read from one rollup table; `sign` −1 subtracts it.
-    struct Segment: Equatable, CustomStringConvertible {
-        var grain: RollupGrain
-        var from: Int64
-        var to: Int64
-        var sign: Int64 = 1
-        var description: String { "\(sign < 0 ? "-" : "")\(grain.rawValue) \(from)...\(to)" }
-    }
-
-    /// Splits a day range into whole local years (year rollup), whole months (month rollup) and
-    /// the days around them (day rollup, or week rollup for whole weeks among those days), so a
-    /// calendar year reads one bucket per series. A
-    /// month mostly inside the range is read whole, minus its few outside days; likewise a year
-    /// mostly inside the range (a rolling year) is read whole, minus the months and days outside
-    /// it, when that reads fewer buckets.
-    static func segments(fromDay: Int64, toDay: Int64) -> [Segment] {
-        var pieces: [Segment] = []
-        var day = fromDay
-        while day <= toDay {
-            let (year, _, _) = CivilDate.fromDays(day)
-            let yearStart = CivilDate.toDays(year: year, month: 1, day: 1)
-            let yearEnd = CivilDate.toDays(year: year, month: 12, day: 31)
-            let end = min(yearEnd, toDay)
-            let wholeYear = Segment(grain: .year, from: year, to: year)
-            if day == yearStart, end == yearEnd {
-                pieces.append(wholeYear)
-            } else {
-                let inside = monthsAndDays(fromDay: day, toDay: end)
-                var outside: [Segment] = []
-                if day > yearStart { outside += monthsAndDays(fromDay: yearStart, toDay: day - 1) }
-                if end < yearEnd { outside += monthsAndDays(fromDay: end + 1, toDay: yearEnd) }
-                let minusOutside = [wholeYear] + outside.map { Segment(grain: $0.grain, from: $0.from, to: $0.to, sign: -$0.sign) }
-                pieces += cost(minusOutside) < cost(inside) ? minusOutside : inside
-            }
-            day = end + 1
-        }
-        // Runs of days become weeks where that reads fewer buckets (edges of a rolling range).
-        var withWeeks: [Segment] = []
-        for piece in merge(pieces) {
-            guard piece.grain == .day else {
-                withWeeks.append(piece)
-                continue
-            }
-            let weeks = weeksAndDays(piece)
-            withWeeks += buckets(weeks) < buckets([piece]) ? weeks : [piece]
-        }
-        return merge(withWeeks)
-    }
-
-    /// Days in order, then weeks, months, years; neighbours of the same sign read as one range.
-    private static func merge(_ pieces: [Segment]) -> [Segment] {
-        var merged: [Segment] = []
-        for grain in [RollupGrain.day, .week, .month, .year] {
-            for piece in pieces where piece.grain == grain {
-                if let last = merged.last, last.grain == grain, last.sign == piece.sign, last.to + 1 == piece.from {
-                    merged[merged.count - 1].to = piece.to
-                } else {
-                    merged.append(piece)
-                }
-            }
-        }
-        return merged
-    }
-
-    /// A run of days as the whole weeks (Monday–Sunday) inside it and the days left at its ends;
-    /// a week mostly inside the run (4 days or more) is read whole, minus its outside days.
-    private static func weeksAndDays(_ run: Segment) -> [Segment] {
-        var pieces: [Segment] = []
-        var day = run.from
-        while day <= run.to {
-            let week = weekNumber(ofDay: day)
-            let weekStart = week * 7 - 3, weekEnd = week * 7 + 3
-            let end = min(weekEnd, run.to)
-            let inside = end - day + 1
-            if inside >= 4 {
-                pieces.append(Segment(grain: .week, from: week, to: week, sign: run.sign))
-                if day > weekStart { pieces.append(Segment(grain: .day, from: weekStart, to: day - 1, sign: -run.sign)) }
-                if end < weekEnd { pieces.append(Segment(grain: .day, from: end + 1, to: weekEnd, sign: -run.sign)) }
-            } else {
-                pieces.append(Segment(grain: .day, from: day, to: end, sign: run.sign))
-            }
-            day = end + 1
-        }
-        return pieces
-    }
-
-    /// How many rollup buckets a set of segments reads (each bucket holds about one row per series).
-    private static func buckets(_ segments: [Segment]) -> Int64 { segments.reduce(0) { $0 + $1.to - $1.from + 1 } }
-
-    /// `buckets`, counting each run of days as it will be read: as days or as weeks and days.
-    private static func cost(_ segments: [Segment]) -> Int64 {
-        segments.reduce(0) { total, segment in
-            total + (segment.grain == .day ? min(buckets([segment]), buckets(weeksAndDays(segment))) : buckets([segment]))
-        }
-    }
-
-    /// Whole months and days of a range within one year; a month mostly inside the range is read
-    /// whole, minus its outside days.
-    private static func monthsAndDays(fromDay: Int64, toDay: Int64) -> [Segment] {
-        var segments: [Segment] = []
-        var day = fromDay
-        while day <= toDay {
-            let (year, month, _) = CivilDate.fromDays(day)
-            let monthStart = CivilDate.toDays(year: year, month: month, day: 1)
-            let monthEnd = CivilDate.toDays(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))
-            let number = year * 12 + month - 1
-            let end = min(monthEnd, toDay)
-            let outside = (monthEnd - monthStart + 1) - (end - day + 1)
-            if outside == 0 {
-                segments.append(Segment(grain: .month, from: number, to: number))
-            } else {
-                var minusOutside = [Segment(grain: .month, from: number, to: number)]
-                if day > monthStart { minusOutside.append(Segment(grain: .day, from: monthStart, to: day - 1, sign: -1)) }
-                if end < monthEnd { minusOutside.append(Segment(grain: .day, from: end + 1, to: monthEnd, sign: -1)) }
-                let inside = [Segment(grain: .day, from: day, to: end)]
-                segments += cost(minusOutside) < cost(inside) ? minusOutside : inside
-            }
-            day = end + 1
-        }
-        return segments
     }
 
     static func pad(_ value: Int64, _ width: Int) -> String {

@@ -36,7 +36,12 @@ public protocol HailongStore: Sendable {
     ) async throws -> IngestOutcome
 
     // MARK: Reads
-    func rollupCounts(unitIds: [Int64], grain: RollupGrain, from: Int64, to: Int64, groupBy: RollupGroup) async throws -> [RollupCount]
+    /// The running totals of the units' series of `kind` at each of `days` (local days), read in
+    /// one snapshot. A day after the last one anything was filed on reads as that last day; a
+    /// series has no row at a day before its first. Every requested day is a key of the result.
+    func runningTotals(unitIds: [Int64], kind: RunningKind, atDays days: [Int64]) async throws -> [Int64: [RunningRow]]
+    /// The units' counts per local hour (local day × 24 + hour of the day), `fromHour...toHour`.
+    func unitHourCounts(unitIds: [Int64], fromHour: Int64, toHour: Int64) async throws -> [UnitHourCount]
     func events(dossier: String) async throws -> [StoredEvent]
     /// One board's stored events with seq > `after`, in seq order, at most `limit` (raw export).
     func events(board: String, after: Int64, limit: Int) async throws -> [StoredEvent]

@@ -102,23 +102,79 @@ public enum IngestOutcome: Sendable, Equatable {
     case revoked
 }
 
-/// Rollup granularity. Hour buckets are UTC hours; day, month and year buckets are the local
-/// days/months/years of the row's own unit (days since 1970-01-01, months as year*12+month-1,
-/// years as the year number).
-public enum RollupGrain: String, Sendable { case hour, day, week, month, year }
+/// What a report reads (issue 14). A report over any range costs the same: the running totals
+/// (everything counted from a series' first day up to and including a day) are kept for every
+/// day, so a range's counts are `total(to) − total(from − 1)`, two look-ups per series, wherever
+/// the range starts and ends.
+///
+/// Two kinds of series: a unit's own total per scale (`counterId` 0, `clerk` ""), for the unit
+/// headline and the day, week and month dimensions; and one per counter, clerk and scale, for the
+/// unit, counter and clerk dimensions. Days are the local days of the series' unit.
+public enum RunningKind: Int64, Sendable { case unit = 0, series = 1 }
 
-/// What a rollup query groups by, besides unit, scale and level.
-public enum RollupGroup: String, Sendable { case unit, counter, clerk, bucket }
+/// Counts of ratings per level (1–5) and of closed sessions; they add and subtract as a whole.
+public struct TallyCounts: Sendable, Equatable {
+    /// level1…level5, rated, unrated (lane 7 unused).
+    public var lanes: SIMD8<Int64> = .zero
 
-/// One aggregated rollup line. `level` 0 carries session counts (`rated`, `unrated`).
-public struct RollupCount: Sendable, Equatable {
-    public var group: String
+    public init() {}
+    public init(levels: (Int64, Int64, Int64, Int64, Int64), rated: Int64, unrated: Int64) {
+        lanes = SIMD8(levels.0, levels.1, levels.2, levels.3, levels.4, rated, unrated, 0)
+    }
+
+    /// Ratings of `level` (1–5); 0 outside.
+    public func ratings(_ level: Int) -> Int64 { (1...5).contains(level) ? lanes[level - 1] : 0 }
+    public var rated: Int64 { lanes[5] }
+    public var unrated: Int64 { lanes[6] }
+    public var isZero: Bool { lanes == .zero }
+
+    public static func + (a: TallyCounts, b: TallyCounts) -> TallyCounts {
+        var sum = a
+        sum.lanes &+= b.lanes
+        return sum
+    }
+    public static func - (a: TallyCounts, b: TallyCounts) -> TallyCounts {
+        var difference = a
+        difference.lanes &-= b.lanes
+        return difference
+    }
+    public static func += (a: inout TallyCounts, b: TallyCounts) { a.lanes &+= b.lanes }
+    public static func -= (a: inout TallyCounts, b: TallyCounts) { a.lanes &-= b.lanes }
+}
+
+/// One series' running total at a day.
+public struct RunningRow: Sendable, Equatable {
     public var unitId: Int64
+    /// 0 for a unit's own total.
+    public var counterId: Int64
+    /// "" for a unit's own total, and for ratings bound to no clerk.
+    public var clerk: String
     public var scale: Scale
-    public var level: Int
-    public var ratings: Int64
-    public var rated: Int64
-    public var unrated: Int64
+    public var counts: TallyCounts
+
+    public init(unitId: Int64, counterId: Int64, clerk: String, scale: Scale, counts: TallyCounts) {
+        self.unitId = unitId
+        self.counterId = counterId
+        self.clerk = clerk
+        self.scale = scale
+        self.counts = counts
+    }
+}
+
+/// A unit's counts in one of its local hours (`hour` = local day × 24 + hour of the day), for the
+/// hour dimension.
+public struct UnitHourCount: Sendable, Equatable {
+    public var unitId: Int64
+    public var hour: Int64
+    public var scale: Scale
+    public var counts: TallyCounts
+
+    public init(unitId: Int64, hour: Int64, scale: Scale, counts: TallyCounts) {
+        self.unitId = unitId
+        self.hour = hour
+        self.scale = scale
+        self.counts = counts
+    }
 }
 
 /// Why a store operation was refused; handlers map it to 4xx.

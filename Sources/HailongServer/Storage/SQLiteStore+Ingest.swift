@@ -13,7 +13,7 @@ extension SQLiteStore {
         var clerk: String
     }
 
-    /// An event with where it is filed: its time (or the arrival time), UTC hour, local day.
+    /// An event with where it is filed: its time (or the arrival time), local hour, local day.
     private struct Prepared {
         var event: CheckedEvent
         var filed: WallTime
@@ -38,6 +38,8 @@ extension SQLiteStore {
             }
         }
 
+        var counts: TallyCounts { TallyCounts(levels: levels, rated: rated, unrated: unrated) }
+
         mutating func add(_ delta: RollupDelta) {
             levels.0 += delta.levels.0
             levels.1 += delta.levels.1
@@ -50,7 +52,7 @@ extension SQLiteStore {
     }
 
     /// One transaction: refuse a gap, skip what is stored already, insert the new events, add
-    /// them to the hour/day/week/month/year rollups and the per-day check counts, record the status
+    /// them to the day rollup, the unit's local hours, the running totals and the per-day check counts, record the status
     /// snapshot, then compare the board's cumulative counts with ours (mismatch → alert).
     public func ingest(board: BoardInfo, batch: IngestBatch, events: [CheckedEvent], receivedAt: WallTime) async throws -> IngestOutcome {
         let zone = board.timeZone
@@ -71,6 +73,7 @@ extension SQLiteStore {
                 offsets[hour] = offset
             }
             let day = floorDiv(second + offset, 86_400)
+            let localHour = floorDiv(second + offset, 3600)
             let utcDayNumber = floorDiv(event.at.microseconds, 86_400_000_000)
             let utcDay: String
             if let known = utcDays[utcDayNumber] {
@@ -79,7 +82,7 @@ extension SQLiteStore {
                 utcDay = DailyCount.day(of: event.at)
                 utcDays[utcDayNumber] = utcDay
             }
-            return Prepared(event: event, filed: filed, hour: hour, day: day, utcDay: utcDay)
+            return Prepared(event: event, filed: filed, hour: localHour, day: day, utcDay: utcDay)
         }
         return try await writer.write { db in
             // Revocation is decided here, in the writing transaction: the caller may hold the
@@ -96,9 +99,8 @@ extension SQLiteStore {
             let newLast = max(lastSeq, batch.toSeq)
             if !fresh.isEmpty {
                 try Self.store(db, board: board, fresh: fresh, receivedAt: receivedAt)
-                // Group by (UTC hour, local day) first — one dictionary step per event; an hour
-                // may straddle two local days in half-hour zones — then fold the few groups
-                // into hours, days, months and years.
+                // Group by (local hour, local day) first — one dictionary step per event — then
+                // fold the few groups into days and hours.
                 var fine: [FineKey: RollupDelta] = [:]
                 var daily: [DailyCount: Int64] = [:]
                 for item in fresh {
@@ -117,37 +119,47 @@ extension SQLiteStore {
                         continue
                     }
                 }
-                var hours: [RollupKey: RollupDelta] = [:]
+                // The day rollup (per counter × clerk × local day), the unit's hours (the hour
+                // dimension), and the running totals every other report reads.
                 var days: [RollupKey: RollupDelta] = [:]
-                var weeks: [RollupKey: RollupDelta] = [:]
-                var months: [RollupKey: RollupDelta] = [:]
-                var years: [RollupKey: RollupDelta] = [:]
+                var unitHours: [Int64: RollupDelta] = [:]
                 for (key, delta) in fine {
-                    let month = monthNumber(ofDay: key.day)
-                    hours[RollupKey(bucket: key.hour, clerk: key.clerk), default: RollupDelta()].add(delta)
                     days[RollupKey(bucket: key.day, clerk: key.clerk), default: RollupDelta()].add(delta)
-                    weeks[RollupKey(bucket: weekNumber(ofDay: key.day), clerk: key.clerk), default: RollupDelta()].add(delta)
-                    months[RollupKey(bucket: month, clerk: key.clerk), default: RollupDelta()].add(delta)
-                    years[RollupKey(bucket: floorDiv(month, 12), clerk: key.clerk), default: RollupDelta()].add(delta)
+                    unitHours[key.hour, default: RollupDelta()].add(delta)
                 }
-                for (table, deltas) in [("rollup_hour", hours), ("rollup_day", days), ("rollup_week", weeks), ("rollup_month", months), ("rollup_year", years)] {
-                    let statement = try db.cachedStatement(
-                        sql: """
-                            INSERT INTO \(table)(bucket, unit_id, counter_id, clerk, scale, level1, level2, level3, level4, level5, rated, unrated)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            ON CONFLICT(bucket, counter_id, clerk, scale) DO UPDATE SET
-                                level1 = level1 + excluded.level1, level2 = level2 + excluded.level2,
-                                level3 = level3 + excluded.level3, level4 = level4 + excluded.level4,
-                                level5 = level5 + excluded.level5,
-                                rated = rated + excluded.rated, unrated = unrated + excluded.unrated
-                            """)
-                    for (key, delta) in deltas {
-                        try statement.execute(arguments: [
-                            key.bucket, board.unitId, board.counterId, key.clerk, board.scale.rawValue,
-                            delta.levels.0, delta.levels.1, delta.levels.2, delta.levels.3, delta.levels.4, delta.rated, delta.unrated,
-                        ])
-                    }
+                let dayStatement = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO rollup_day(bucket, unit_id, counter_id, clerk, scale, level1, level2, level3, level4, level5, rated, unrated)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(bucket, counter_id, clerk, scale) DO UPDATE SET
+                            level1 = level1 + excluded.level1, level2 = level2 + excluded.level2,
+                            level3 = level3 + excluded.level3, level4 = level4 + excluded.level4,
+                            level5 = level5 + excluded.level5,
+                            rated = rated + excluded.rated, unrated = unrated + excluded.unrated
+                        """)
+                for (key, delta) in days {
+                    try dayStatement.execute(arguments: [
+                        key.bucket, board.unitId, board.counterId, key.clerk, board.scale.rawValue,
+                        delta.levels.0, delta.levels.1, delta.levels.2, delta.levels.3, delta.levels.4, delta.rated, delta.unrated,
+                    ])
                 }
+                let hourStatement = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO rollup_unit_hour(unit_id, bucket, scale, level1, level2, level3, level4, level5, rated, unrated)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(unit_id, bucket, scale) DO UPDATE SET
+                            level1 = level1 + excluded.level1, level2 = level2 + excluded.level2,
+                            level3 = level3 + excluded.level3, level4 = level4 + excluded.level4,
+                            level5 = level5 + excluded.level5,
+                            rated = rated + excluded.rated, unrated = unrated + excluded.unrated
+                        """)
+                for (hour, delta) in unitHours {
+                    try hourStatement.execute(arguments: [
+                        board.unitId, hour, board.scale.rawValue,
+                        delta.levels.0, delta.levels.1, delta.levels.2, delta.levels.3, delta.levels.4, delta.rated, delta.unrated,
+                    ])
+                }
+                try Self.addToRunningTotals(db, board: board, days: days.map { key, delta in (key.bucket, key.clerk, delta.counts) })
                 let dailyStatement = try db.cachedStatement(
                     sql: """
                         INSERT INTO board_daily(board_id, day, clerk, level, count) VALUES (?, ?, ?, ?, ?)

@@ -156,6 +156,61 @@ extension SQLiteStore {
             }
             try db.execute(sql: "CREATE UNIQUE INDEX accounts_username_key ON accounts(username_key)")
         }
+        // Reports read running totals (issue 14, `SQLiteStore+RunningTotals`): any range costs two
+        // look-ups per series. The hour dimension reads the units' hours. The per-series hour,
+        // week, month and year rollups had no reader left and go; the day rollup stays, the
+        // source the running totals are built from.
+        migrator.registerMigration("v7-running-totals") { db in
+            let counts = ["level1", "level2", "level3", "level4", "level5", "rated", "unrated"]
+            let columns = counts.map { "\($0) INTEGER NOT NULL DEFAULT 0" }.joined(separator: ", ")
+            try db.execute(
+                sql: """
+                    CREATE TABLE report_series (
+                        id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, unit_id INTEGER NOT NULL, counter_id INTEGER NOT NULL,
+                        clerk TEXT NOT NULL, scale TEXT NOT NULL, first_day INTEGER NOT NULL,
+                        UNIQUE (unit_id, counter_id, clerk, scale));
+                    CREATE TABLE running_day (
+                        kind INTEGER NOT NULL, unit_id INTEGER NOT NULL, day INTEGER NOT NULL, series_id INTEGER NOT NULL,
+                        counter_id INTEGER NOT NULL, clerk TEXT NOT NULL, scale TEXT NOT NULL, \(columns),
+                        PRIMARY KEY (kind, unit_id, day, series_id)) WITHOUT ROWID;
+                    CREATE TABLE running_horizon (id INTEGER PRIMARY KEY CHECK (id = 1), day INTEGER NOT NULL);
+                    CREATE TABLE rollup_unit_hour (
+                        unit_id INTEGER NOT NULL, bucket INTEGER NOT NULL, scale TEXT NOT NULL, \(columns),
+                        PRIMARY KEY (unit_id, bucket, scale)) WITHOUT ROWID;
+                    """)
+            // The units' hours are local hours (the hour dimension reads them as each unit lives
+            // them); the old rollup's UTC hours move by the unit's offset at that hour (exact in
+            // whole-hour zones; in a half-hour zone a UTC hour lands on the local hour it starts in).
+            let zones = ZoneOffsets()
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO rollup_unit_hour(unit_id, bucket, scale, \(counts.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(unit_id, bucket, scale) DO UPDATE SET
+                        \(counts.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+                    """)
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT h.unit_id, h.bucket, h.scale, u.time_zone, \(counts.map { "sum(h.\($0))" }.joined(separator: ", "))
+                    FROM rollup_hour h JOIN units u ON u.id = h.unit_id GROUP BY h.unit_id, h.bucket, h.scale
+                    """)
+            while let row = try rows.next() {
+                let utcHour: Int64 = row[1]
+                let zone: String = row[3]
+                let hour = floorDiv(utcHour * 3600 + zones.offset(zone, atSecond: utcHour * 3600), 3600)
+                var arguments: StatementArguments = [row[0] as Int64, hour, row[2] as String]
+                arguments += StatementArguments((4..<11).map { row[$0] as Int64 })
+                try insert.execute(arguments: arguments)
+            }
+            try db.execute(
+                sql: """
+                    DROP TABLE rollup_hour;
+                    DROP TABLE rollup_week;
+                    DROP TABLE rollup_month;
+                    DROP TABLE rollup_year;
+                    """)
+            try SQLiteStore.rebuildRunningTotals(db)
+        }
         return migrator
     }
 }

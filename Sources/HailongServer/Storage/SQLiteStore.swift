@@ -245,59 +245,6 @@ public final class SQLiteStore: HailongStore {
 
     // MARK: Reads
 
-    public func rollupCounts(unitIds: [Int64], grain: RollupGrain, from: Int64, to: Int64, groupBy: RollupGroup) async throws -> [RollupCount] {
-        guard !unitIds.isEmpty, from <= to else { return [] }
-        let table = "rollup_\(grain.rawValue)"
-        let group =
-            switch groupBy {
-            case .unit: "''"
-            case .counter: "counter_id"
-            case .clerk: "clerk"
-            case .bucket: "bucket"
-            }
-        let hint =
-            switch (grain, groupBy) {
-            case (.month, .clerk): " INDEXED BY rollup_month_clerk"
-            case (.month, .counter): " INDEXED BY rollup_month_counter"
-            case (.year, .clerk): " INDEXED BY rollup_year_clerk"
-            case (.year, .counter): " INDEXED BY rollup_year_counter"
-            default: ""
-            }
-        let sql = """
-            SELECT \(group) AS grp, unit_id, scale, sum(rated), sum(unrated),
-                sum(level1), sum(level2), sum(level3), sum(level4), sum(level5) FROM \(table)\(hint)
-            WHERE bucket BETWEEN ? AND ? AND unit_id IN \(Self.placeholders(unitIds.count))
-            GROUP BY grp, unit_id, scale
-            """
-        var arguments: StatementArguments = [from, to]
-        arguments += StatementArguments(unitIds)
-        let frozen = arguments
-        let numericGroup = groupBy == .counter || groupBy == .bucket
-        return try await writer.read { db in
-            // A cursor reads each column straight from the statement; `fetchAll` would copy every
-            // row into `DatabaseValue`s first and decode them again through the slow generic path.
-            var counts: [RollupCount] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: frozen)
-            while let row = try rows.next() {
-                let group: String = numericGroup ? String(row[0] as Int64) : row[0]
-                let unitId: Int64 = row[1]
-                let scale = Scale(rawValue: row[2]) ?? .vn3
-                // Level 0 carries the sessions; a level is listed only where something was counted.
-                let rated: Int64 = row[3], unrated: Int64 = row[4]
-                if rated != 0 || unrated != 0 {
-                    counts.append(RollupCount(group: group, unitId: unitId, scale: scale, level: 0, ratings: 0, rated: rated, unrated: unrated))
-                }
-                for level in 1...5 {
-                    let ratings: Int64 = row[4 + level]
-                    if ratings != 0 {
-                        counts.append(RollupCount(group: group, unitId: unitId, scale: scale, level: level, ratings: ratings, rated: 0, unrated: 0))
-                    }
-                }
-            }
-            return counts
-        }
-    }
-
     public func events(dossier: String) async throws -> [StoredEvent] {
         try await writer.read { db in
             try Row.fetchAll(
