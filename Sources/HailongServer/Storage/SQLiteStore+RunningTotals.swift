@@ -1,5 +1,5 @@
 import GRDB
-public import HailongDomain
+import HailongDomain
 
 /// The running totals behind every report (issue 14; the kinds are described at `RunningKind`).
 ///
@@ -163,6 +163,12 @@ extension SQLiteStore {
                 """)
         for day in (from + 1)...to { try copy.execute(arguments: [day, from]) }
         try db.cachedStatement(sql: "UPDATE running_horizon SET day = ? WHERE id = 1").execute(arguments: [to])
+    }
+
+    /// Builds the running totals anew from the day rollups, for rollups written outside ingest (the
+    /// benchmark's generated year). Ingest and the v7 migration keep them otherwise.
+    public func rebuildRunningTotals() async throws {
+        try await writer.write { db in try Self.rebuildRunningTotals(db) }
     }
 
     /// Builds the running totals anew from the day rollups (the v7 migration; the benchmark, which
