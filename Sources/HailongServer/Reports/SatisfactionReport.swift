@@ -11,8 +11,9 @@ public enum ReportDimension: String, Sendable, CaseIterable {
 /// subtree lives it, in its own time zone; days and hours are bucketed likewise.
 ///
 /// What a report reads does not depend on where its range starts and ends (issue 14): by unit,
-/// counter or clerk, each series' running total at `to` minus the one at `from − 1`; by day, week
-/// or month, the units' totals at the end of each bucket; by hour, the units' local hours.
+/// counter or clerk, each series' running total at `to` minus the one at `from − 1`, summed per
+/// group by the store; by day, week or month, the units' totals at the end of each bucket; by
+/// hour, the units' local hours. The store sums over units, so few rows reach this code.
 struct SatisfactionReport: Sendable {
     let store: any HailongStore
     let zones: ZoneOffsets
@@ -35,16 +36,14 @@ struct SatisfactionReport: Sendable {
     }
 
     /// 1 in the lanes of the scale's satisfied levels.
-    private static func satisfiedMask(_ scale: Scale) -> SIMD8<Int64> {
-        var mask = SIMD8<Int64>.zero
-        for level in scale.satisfiedLevels where (1...5).contains(level) { mask[level - 1] = 1 }
-        return mask
-    }
+    private static func satisfiedMask(_ scale: Scale) -> SIMD8<Int64> { masks[scale] ?? .zero }
 
-    private struct UnitScale: Hashable {
-        var unitId: Int64
-        var scale: Scale
-    }
+    private static let masks: [Scale: SIMD8<Int64>] = Dictionary(
+        uniqueKeysWithValues: Scale.allCases.map { scale in
+            var mask = SIMD8<Int64>.zero
+            for level in scale.satisfiedLevels where (1...5).contains(level) { mask[level - 1] = 1 }
+            return (scale, mask)
+        })
 
     /// - Parameters:
     ///   - units: the subtree (the requested unit first or anywhere; all are included).
@@ -55,17 +54,11 @@ struct SatisfactionReport: Sendable {
         var tallies: [String: Tally] = [:]
         switch dimension {
         case .unit, .counter, .clerk:
-            let totals = try await store.runningTotals(
-                unitIds: unitIds, kind: dimension == .unit ? .unit : .series, atDays: [fromDay - 1, toDay])
-            func key(_ row: RunningRow) -> String {
-                switch dimension {
-                case .unit: unitById[row.unitId]?.code ?? ""
-                case .counter: String(row.counterId)
-                default: row.clerk
-                }
+            let group: RunningGroup = dimension == .unit ? .unit : dimension == .counter ? .counter : .clerk
+            for count in try await store.rangeCounts(unitIds: unitIds, fromDay: fromDay, toDay: toDay, groupBy: group) {
+                let key = dimension == .unit ? (Int64(count.group).flatMap { unitById[$0]?.code } ?? count.group) : count.group
+                tallies[key, default: Tally()].add(count.counts, count.scale)
             }
-            for row in totals[toDay] ?? [] { tallies[key(row), default: Tally()].add(row.counts, row.scale) }
-            for row in totals[fromDay - 1] ?? [] { tallies[key(row), default: Tally()].subtract(row.counts, row.scale) }
         case .day, .week, .month:
             // Each bucket ends at its last day inside the range; it holds the units' totals there
             // minus those at the previous bucket's end.
@@ -81,26 +74,25 @@ struct SatisfactionReport: Sendable {
                 }
                 if last || day == toDay { ends.append(day) }
             }
-            let boundaries = [fromDay - 1] + ends
-            let totals = try await store.runningTotals(unitIds: unitIds, kind: .unit, atDays: boundaries)
-            var previous: [UnitScale: TallyCounts] = [:]
-            for row in totals[fromDay - 1] ?? [] { previous[UnitScale(unitId: row.unitId, scale: row.scale)] = row.counts }
+            var totals: [Int64: [Scale: TallyCounts]] = [:]
+            for count in try await store.unitTotals(unitIds: unitIds, atDays: [fromDay - 1] + ends) {
+                totals[count.position, default: [:]][count.scale] = count.counts
+            }
+            var previous = totals[fromDay - 1] ?? [:]
             for end in ends {
                 let key = dimension == .day ? Self.dayKey(end) : dimension == .week ? Self.weekKey(end) : Self.monthKey(end)
-                var current: [UnitScale: TallyCounts] = [:]
-                for row in totals[end] ?? [] {
-                    let series = UnitScale(unitId: row.unitId, scale: row.scale)
-                    current[series] = row.counts
-                    let added = row.counts - (previous[series] ?? TallyCounts())
-                    if !added.isZero { tallies[key, default: Tally()].add(added, row.scale) }
+                let current = totals[end] ?? [:]
+                for (scale, counts) in current {
+                    let added = counts - (previous[scale] ?? TallyCounts())
+                    if !added.isZero { tallies[key, default: Tally()].add(added, scale) }
                 }
                 previous = current
             }
         case .hour:
             // Hours are kept as each unit lives them (local hour numbers): the range is the
             // same span of them for every unit.
-            for count in try await store.unitHourCounts(unitIds: unitIds, fromHour: fromDay * 24, toHour: toDay * 24 + 23) {
-                let key = Self.dayKey(floorDiv(count.hour, 24)) + "T" + Self.pad(count.hour - floorDiv(count.hour, 24) * 24, 2)
+            for count in try await store.hourCounts(unitIds: unitIds, fromHour: fromDay * 24, toHour: toDay * 24 + 23) {
+                let key = Self.dayKey(floorDiv(count.position, 24)) + "T" + Self.pad(count.position - floorDiv(count.position, 24) * 24, 2)
                 tallies[key, default: Tally()].add(count.counts, count.scale)
             }
         }

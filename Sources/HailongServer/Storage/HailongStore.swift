@@ -36,12 +36,18 @@ public protocol HailongStore: Sendable {
     ) async throws -> IngestOutcome
 
     // MARK: Reads
-    /// The running totals of the units' series of `kind` at each of `days` (local days), read in
-    /// one snapshot. A day after the last one anything was filed on reads as that last day; a
-    /// series has no row at a day before its first. Every requested day is a key of the result.
-    func runningTotals(unitIds: [Int64], kind: RunningKind, atDays days: [Int64]) async throws -> [Int64: [RunningRow]]
-    /// The units' counts per local hour (local day × 24 + hour of the day), `fromHour...toHour`.
-    func unitHourCounts(unitIds: [Int64], fromHour: Int64, toHour: Int64) async throws -> [UnitHourCount]
+    /// The units' counts over the local days `fromDay...toDay`, per group and scale: each series'
+    /// running total at `toDay` minus the one at `fromDay − 1` (a day after the last one anything
+    /// was filed on reads as that day), summed in the store. Groups whose counts are all zero may
+    /// be listed.
+    func rangeCounts(unitIds: [Int64], fromDay: Int64, toDay: Int64, groupBy: RunningGroup) async throws -> [GroupCount]
+    /// The units' own running totals at each of `days`, summed over the units, per day and scale
+    /// (clamped like `rangeCounts`; every requested day is a position of the result, or absent
+    /// when nothing was counted up to it).
+    func unitTotals(unitIds: [Int64], atDays days: [Int64]) async throws -> [PositionCount]
+    /// The units' counts per local hour (local day × 24 + hour of the day), `fromHour...toHour`,
+    /// summed over the units, per hour and scale.
+    func hourCounts(unitIds: [Int64], fromHour: Int64, toHour: Int64) async throws -> [PositionCount]
     func events(dossier: String) async throws -> [StoredEvent]
     /// One board's stored events with seq > `after`, in seq order, at most `limit` (raw export).
     func events(board: String, after: Int64, limit: Int) async throws -> [StoredEvent]

@@ -142,36 +142,31 @@ public struct TallyCounts: Sendable, Equatable {
     public static func -= (a: inout TallyCounts, b: TallyCounts) { a.lanes &-= b.lanes }
 }
 
-/// One series' running total at a day.
-public struct RunningRow: Sendable, Equatable {
-    public var unitId: Int64
-    /// 0 for a unit's own total.
-    public var counterId: Int64
-    /// "" for a unit's own total, and for ratings bound to no clerk.
-    public var clerk: String
+/// What a range's counts are grouped by (`rangeCounts`).
+public enum RunningGroup: String, Sendable { case unit, counter, clerk }
+
+/// Counts of one group (a unit id, a counter id or a clerk code, as text) on one scale.
+public struct GroupCount: Sendable, Equatable {
+    public var group: String
     public var scale: Scale
     public var counts: TallyCounts
 
-    public init(unitId: Int64, counterId: Int64, clerk: String, scale: Scale, counts: TallyCounts) {
-        self.unitId = unitId
-        self.counterId = counterId
-        self.clerk = clerk
+    public init(group: String, scale: Scale, counts: TallyCounts) {
+        self.group = group
         self.scale = scale
         self.counts = counts
     }
 }
 
-/// A unit's counts in one of its local hours (`hour` = local day × 24 + hour of the day), for the
-/// hour dimension.
-public struct UnitHourCount: Sendable, Equatable {
-    public var unitId: Int64
-    public var hour: Int64
+/// Counts at one position (a local day, or a local hour: local day × 24 + hour of the day) on
+/// one scale, summed over units.
+public struct PositionCount: Sendable, Equatable {
+    public var position: Int64
     public var scale: Scale
     public var counts: TallyCounts
 
-    public init(unitId: Int64, hour: Int64, scale: Scale, counts: TallyCounts) {
-        self.unitId = unitId
-        self.hour = hour
+    public init(position: Int64, scale: Scale, counts: TallyCounts) {
+        self.position = position
         self.scale = scale
         self.counts = counts
     }

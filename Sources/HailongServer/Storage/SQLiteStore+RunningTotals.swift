@@ -12,38 +12,68 @@ import HailongDomain
 extension SQLiteStore {
     static let runningColumns = "level1, level2, level3, level4, level5, rated, unrated"
 
-    public func runningTotals(unitIds: [Int64], kind: RunningKind, atDays days: [Int64]) async throws -> [Int64: [RunningRow]] {
-        guard !unitIds.isEmpty, !days.isEmpty else { return [:] }
+    public func rangeCounts(unitIds: [Int64], fromDay: Int64, toDay: Int64, groupBy: RunningGroup) async throws -> [GroupCount] {
+        guard !unitIds.isEmpty, fromDay <= toDay else { return [] }
+        let (kind, group): (RunningKind, String) =
+            switch groupBy {
+            case .unit: (.unit, "CAST(unit_id AS TEXT)")
+            case .counter: (.series, "CAST(counter_id AS TEXT)")
+            case .clerk: (.series, "clerk")
+            }
+        // The total at the range's end minus the one before its start, row by row, summed per group.
+        let difference = Self.countColumns.map { "sum(CASE WHEN day = ?1 THEN \($0) ELSE -\($0) END)" }.joined(separator: ", ")
+        let sql = """
+            SELECT \(group), scale, \(difference) FROM running_day
+            WHERE kind = ?3 AND day IN (?1, ?2) AND unit_id IN \(Self.placeholders(unitIds.count))
+            GROUP BY 1, 2
+            """
         return try await writer.read { db in
-            guard let horizon = try Int64.fetchOne(db.cachedStatement(sql: "SELECT day FROM running_horizon WHERE id = 1")) else {
-                return Dictionary(days.map { ($0, []) }, uniquingKeysWith: { a, _ in a })
-            }
-            let effective = Set(days.map { min($0, horizon) })
-            guard let low = effective.min(), let high = effective.max() else { return [:] }
-            // Few days far apart: each one looked up. Many (a day dimension): the span read in order.
-            let dense = Int64(effective.count) * 4 >= high - low + 1
-            let dayFilter = dense ? "day BETWEEN ? AND ?" : "day IN \(Self.placeholders(effective.count))"
-            var arguments: StatementArguments = [kind.rawValue]
+            guard let horizon = try Self.horizon(db) else { return [] }
+            let high = min(toDay, horizon), low = min(fromDay - 1, horizon)
+            guard low < high else { return [] }
+            var arguments: StatementArguments = [high, low, kind.rawValue]
             arguments += StatementArguments(unitIds)
-            if dense { arguments += [low, high] } else { arguments += StatementArguments(Array(effective)) }
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT day, unit_id, counter_id, clerk, scale, \(Self.runningColumns) FROM running_day
-                    WHERE kind = ? AND unit_id IN \(Self.placeholders(unitIds.count)) AND \(dayFilter)
-                    """)
-            var byDay: [Int64: [RunningRow]] = [:]
-            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            var counts: [GroupCount] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
             while let row = try rows.next() {
-                let day: Int64 = row[0]
-                if dense, !effective.contains(day) { continue }
-                byDay[day, default: []].append(
-                    RunningRow(unitId: row[1], counterId: row[2], clerk: row[3], scale: Scale(rawValue: row[4]) ?? .vn3, counts: Self.counts(row, from: 5)))
+                counts.append(GroupCount(group: row[0], scale: Scale(rawValue: row[1]) ?? .vn3, counts: Self.counts(row, from: 2)))
             }
-            return Dictionary(days.map { ($0, byDay[min($0, horizon)] ?? []) }, uniquingKeysWith: { a, _ in a })
+            return counts
         }
     }
 
-    public func unitHourCounts(unitIds: [Int64], fromHour: Int64, toHour: Int64) async throws -> [UnitHourCount] {
+    public func unitTotals(unitIds: [Int64], atDays days: [Int64]) async throws -> [PositionCount] {
+        guard !unitIds.isEmpty, !days.isEmpty else { return [] }
+        return try await writer.read { db in
+            guard let horizon = try Self.horizon(db) else { return [] }
+            let effective = Set(days.map { min($0, horizon) })
+            guard let low = effective.min(), let high = effective.max() else { return [] }
+            // Few days far apart: each one looked up. Many (a day dimension): the span read in order.
+            let dense = Int64(effective.count) * 4 >= high - low + 1
+            let dayFilter = dense ? "day BETWEEN ? AND ?" : "day IN \(Self.placeholders(effective.count))"
+            var arguments = StatementArguments(unitIds)
+            if dense { arguments += [low, high] } else { arguments += StatementArguments(Array(effective)) }
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT day, scale, \(Self.countColumns.map { "sum(\($0))" }.joined(separator: ", ")) FROM running_day
+                    WHERE kind = 0 AND unit_id IN \(Self.placeholders(unitIds.count)) AND \(dayFilter)
+                    GROUP BY day, scale
+                    """)
+            var byDay: [Int64: [PositionCount]] = [:]
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            while let row = try rows.next() {
+                let day: Int64 = row[0]
+                guard effective.contains(day) else { continue }
+                byDay[day, default: []].append(PositionCount(position: day, scale: Scale(rawValue: row[1]) ?? .vn3, counts: Self.counts(row, from: 2)))
+            }
+            // Each requested day answers with its clamped day's totals.
+            return Set(days).sorted().flatMap { day in
+                (byDay[min(day, horizon)] ?? []).map { PositionCount(position: day, scale: $0.scale, counts: $0.counts) }
+            }
+        }
+    }
+
+    public func hourCounts(unitIds: [Int64], fromHour: Int64, toHour: Int64) async throws -> [PositionCount] {
         guard !unitIds.isEmpty, fromHour <= toHour else { return [] }
         var arguments = StatementArguments(unitIds)
         arguments += [fromHour, toHour]
@@ -51,16 +81,23 @@ extension SQLiteStore {
         return try await writer.read { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT unit_id, bucket, scale, \(Self.runningColumns) FROM rollup_unit_hour
+                    SELECT bucket, scale, \(Self.countColumns.map { "sum(\($0))" }.joined(separator: ", ")) FROM rollup_unit_hour
                     WHERE unit_id IN \(Self.placeholders(unitIds.count)) AND bucket BETWEEN ? AND ?
+                    GROUP BY bucket, scale
                     """)
-            var counts: [UnitHourCount] = []
+            var counts: [PositionCount] = []
             let rows = try Row.fetchCursor(statement, arguments: frozen)
             while let row = try rows.next() {
-                counts.append(UnitHourCount(unitId: row[0], hour: row[1], scale: Scale(rawValue: row[2]) ?? .vn3, counts: Self.counts(row, from: 3)))
+                counts.append(PositionCount(position: row[0], scale: Scale(rawValue: row[1]) ?? .vn3, counts: Self.counts(row, from: 2)))
             }
             return counts
         }
+    }
+
+    private static let countColumns = ["level1", "level2", "level3", "level4", "level5", "rated", "unrated"]
+
+    private static func horizon(_ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT day FROM running_horizon WHERE id = 1"))
     }
 
     /// The seven count columns starting at `index`.
@@ -85,7 +122,7 @@ extension SQLiteStore {
     static func addToRunningTotals(_ db: Database, board: BoardInfo, days: [(day: Int64, clerk: String, counts: TallyCounts)]) throws {
         guard let lastDay = days.map(\.day).max() else { return }
         let horizon: Int64
-        if let known = try Int64.fetchOne(db.cachedStatement(sql: "SELECT day FROM running_horizon WHERE id = 1")) {
+        if let known = try Self.horizon(db) {
             horizon = max(known, lastDay)
             if lastDay > known { try extendRunningTotals(db, from: known, to: lastDay) }
         } else {
