@@ -121,8 +121,9 @@ import Testing
         await #expect(throws: CLIError("cannot reach \(base): Connection refused (is the server running, and is the URL right?) / không kết nối được \(base)")) {
             try await commands.units()
         }
-        // At once, not after the request's 30 s timeout of connection attempts.
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // At once, not after the request's 30 s timeout of connection attempts. (A fresh clone's
+        // first run, every suite starting together on 2 cores, took 9 s to get here.)
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func tableCountsCharactersNotBytes() {

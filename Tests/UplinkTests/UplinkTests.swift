@@ -43,7 +43,7 @@ struct UplinkTests {
                 // Idle now: a new rating reaches the server within seconds (the heartbeat is an hour away).
                 let rated = try board.serve(dossier: "000.30.25.H17-240702-9999", clerk: clerk, level: 3)
                 let newSeq = try #require(rated.last?.seq)
-                try await waitUntil(.seconds(5), "new rating forwarded") {
+                try await waitUntil(.seconds(15), "new rating forwarded") {
                     try await client.storedEvents(board: board.enrollment.boardId, admin: server.adminToken).last?.event.seq == newSeq
                 }
             }
@@ -120,7 +120,7 @@ struct UplinkTests {
                     try db.execute(sql: "DELETE FROM board_daily WHERE board_id = ? AND level = 3", arguments: [board.enrollment.boardId])
                 }
                 try board.serve(dossier: "D-late", clerk: "NV01", level: 2)
-                try await waitUntil(.seconds(10), "mismatch alert") {
+                try await waitUntil(.seconds(30), "mismatch alert") {
                     try await client.alerts(admin: server.adminToken).contains { $0.kind == "countMismatch" }
                 }
             }
@@ -148,7 +148,7 @@ struct UplinkTests {
             clock.advance(.seconds(20))  // mono 103 s
             clock.synchronize(to: "2026-11-23T03:00:00Z")
             try await withUplink(board.uplink(httpTransport(base, token: board.enrollment.token))) {
-                try await waitUntil(.seconds(10), "drained") { try board.log.summary().backlog == 0 }
+                try await waitUntil(.seconds(30), "drained") { try board.log.summary().backlog == 0 }
             }
             let remote = try await client.storedEvents(board: board.enrollment.boardId, admin: server.adminToken)
             let newOnes = remote.filter { $0.event.dossier?.hasPrefix("NEW") == true && $0.event.kind == .rating }
@@ -241,7 +241,7 @@ struct BackoffTests {
             sleep: sleeper.sleep, random: SeededRandom(seed: 7))
         try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
         try await withUplink(uplink) {
-            try await waitUntil(.seconds(10), "first success") { try log.summary().backlog == 0 }
+            try await waitUntil(.seconds(30), "first success") { try log.summary().backlog == 0 }
             let first = sleeper.delays.withLock { $0 }
             #expect(first.count == 12)
             let ceilings: [Int64] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]
@@ -251,7 +251,7 @@ struct BackoffTests {
             // After the success the next outage starts again at ≤ 1 s.
             transport.failuresLeft.withLock { $0 = 3 }
             try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 2, binding: .counter)])
-            try await waitUntil(.seconds(10), "second success") { try log.summary().backlog == 0 }
+            try await waitUntil(.seconds(30), "second success") { try log.summary().backlog == 0 }
             let second = sleeper.delays.withLock { Array($0.dropFirst(12)) }
             #expect(second.count == 3)
             for (delay, ceiling) in zip(second, [1, 2, 4] as [Int64]) { #expect(delay <= .seconds(ceiling)) }
@@ -275,7 +275,7 @@ struct ReplacedLogTests {
             state: state, logger: Logger(label: "test"), sleep: sleeper.sleep, random: SeededRandom(seed: 3))
         try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
         try await withUplink(uplink) {
-            try await waitUntil(.seconds(10), "refusal noted") { state.snapshot.failuresInRow >= 2 }
+            try await waitUntil(.seconds(30), "refusal noted") { state.snapshot.failuresInRow >= 2 }
         }
         #expect(try log.summary().backlog == 1)
         #expect(state.snapshot.lastError?.contains("the event log was replaced; enroll again with --force") == true)
