@@ -51,6 +51,10 @@ extension SQLiteStore {
         }
     }
 
+    /// An upsert's SET clause: the new row's counts added to the stored ones.
+    private static let addCounts = ["level1", "level2", "level3", "level4", "level5", "rated", "unrated"]
+        .map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+
     /// One transaction: refuse a gap, skip what is stored already, insert the new events, add
     /// them to the day rollup, the unit's local hours, the running totals and the per-day check counts, record the status
     /// snapshot, then compare the board's cumulative counts with ours (mismatch → alert).
@@ -131,11 +135,7 @@ extension SQLiteStore {
                     sql: """
                         INSERT INTO rollup_day(bucket, unit_id, counter_id, clerk, scale, level1, level2, level3, level4, level5, rated, unrated)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(bucket, counter_id, clerk, scale) DO UPDATE SET
-                            level1 = level1 + excluded.level1, level2 = level2 + excluded.level2,
-                            level3 = level3 + excluded.level3, level4 = level4 + excluded.level4,
-                            level5 = level5 + excluded.level5,
-                            rated = rated + excluded.rated, unrated = unrated + excluded.unrated
+                        ON CONFLICT(bucket, counter_id, clerk, scale) DO UPDATE SET \(Self.addCounts)
                         """)
                 for (key, delta) in days {
                     try dayStatement.execute(arguments: [
@@ -147,11 +147,7 @@ extension SQLiteStore {
                     sql: """
                         INSERT INTO rollup_unit_hour(unit_id, bucket, scale, level1, level2, level3, level4, level5, rated, unrated)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(unit_id, bucket, scale) DO UPDATE SET
-                            level1 = level1 + excluded.level1, level2 = level2 + excluded.level2,
-                            level3 = level3 + excluded.level3, level4 = level4 + excluded.level4,
-                            level5 = level5 + excluded.level5,
-                            rated = rated + excluded.rated, unrated = unrated + excluded.unrated
+                        ON CONFLICT(unit_id, bucket, scale) DO UPDATE SET \(Self.addCounts)
                         """)
                 for (hour, delta) in unitHours {
                     try hourStatement.execute(arguments: [
