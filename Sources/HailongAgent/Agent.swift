@@ -30,7 +30,18 @@ public final class Agent: Sendable {
     /// Opens everything a running agent needs, in the order a technician would check it:
     /// database, then GPIO, then the API token.
     /// - Throws: `AgentSetupError` with a message naming what is wrong.
-    public init(config: AgentConfig, clock: any AgentClock = SystemClock(), logger: Logger) throws(AgentSetupError) {
+    public convenience init(config: AgentConfig, clock: any AgentClock = SystemClock(), logger: Logger) throws(AgentSetupError) {
+        try self.init(config: config, clock: clock, logger: logger) { lines, logger throws(GPIOError) in
+            try LibgpiodBackend(lines: lines, logger: logger)
+        }
+    }
+
+    /// As above, with `openChip` standing in for libgpiod when `gpio.backend` is `libgpiod`:
+    /// tests run a board's configuration on a machine without a GPIO chip.
+    package init(
+        config: AgentConfig, clock: any AgentClock = SystemClock(), logger: Logger,
+        openChip: (LineMap, Logger) throws(GPIOError) -> any GPIOBackend
+    ) throws(AgentSetupError) {
         self.config = config
         self.clock = clock
         self.logger = logger
@@ -60,7 +71,7 @@ public final class Agent: Sendable {
             backend = sim
         case .libgpiod:
             do {
-                backend = try LibgpiodBackend(lines: config.gpio.lineMap, logger: logger)
+                backend = try openChip(config.gpio.lineMap, logger)
             } catch {
                 throw AgentSetupError("GPIO: \(error)")
             }

@@ -7,7 +7,8 @@ import Logging
 
 /// The board's local API (DESIGN §8) for the clerk's software, technicians and tests.
 ///
-/// Every route but `/healthz` wants `Authorization: Bearer <api.token_file>`. Bad requests get
+/// Every route but `/healthz`, `/metrics` and the simulated board's page (`/sim`, with
+/// `gpio.backend: simulated` only) wants `Authorization: Bearer <api.token_file>`. Bad requests get
 /// a 4xx with `{"error": {"message": "..."}}` naming the problem, and change nothing.
 public enum LocalAPI {
     /// Largest request body accepted.
@@ -122,6 +123,8 @@ public enum LocalAPI {
                 simulator.inject(edges)
                 return Response.json(SimEdgesResponse(injected: edges.count), status: .accepted)
             }
+            // The board on screen for demos, without the token (a browser has none).
+            SimPageController(agent: agent, simulator: simulator).addRoutes(to: router)
         }
         return router
     }
