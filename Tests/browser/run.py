@@ -870,6 +870,8 @@ def browse(web, admin, fixture):
     check(not broken, "every link shown to the manager answers", f"{broken[:5]}")
     check(not refused, "no link shown to the manager leads to a refusal (403)", f"{refused[:5]}")
 
+    interact(web)
+
     # English, remembered.
     web.open("/units/hcm.p1/clerks?period=30d&lang=en", "clerks (?lang=en)", lang="en")
     web.open("/units/hcm.p1/counters?period=30d", "counters after ?lang=en", lang="en")
@@ -890,6 +892,85 @@ def browse(web, admin, fixture):
         status, headers, _ = http("GET", base + "/units/hcm.p1", cookies=old, follow=False)
         check(status in (302, 303) and urllib.parse.urlsplit(headers.get("Location", "")).path == "/login",
               "the old session cookie is refused after logout", f"{status} {headers.get('Location')}")
+
+
+def interact(web):
+    """What a manager does with the mouse and keyboard: the period picker, the from/to form, the
+    dossier form, and acknowledging an alert (a POST form with its CSRF token; a forged one is refused)."""
+    d, base = web.d, web.base
+    path = lambda: urllib.parse.urlsplit(d.current_url).path  # noqa: E731
+
+    web.open("/units/hcm.p1/clerks?period=30d", "clerks, before using the picker")
+    links = d.find_elements(By.CSS_SELECTOR, 'a[href*="period=7d"]')
+    if check(bool(links), "the clerks page has a \"7 days\" link"):
+        links[0].click()
+        wait_until(lambda: "period=7d" in d.current_url and d.execute_script("return document.readyState") == "complete", 10)
+        check(path() == "/units/hcm.p1/clerks", "the period picker keeps the page (clerks)", d.current_url)
+        frm, to = web.check_range("clerks after clicking \"7 days\"", "7d")
+        web.ranking("clerks after clicking \"7 days\"", "clerk", frm, to)
+    today = local_today()
+    frm, to = (today - dt.timedelta(days=20)).isoformat(), (today - dt.timedelta(days=10)).isoformat()
+    inputs = d.find_elements(By.CSS_SELECTOR, "input[name=from]")
+    if check(bool(inputs), "the clerks page has a from/to form"):
+        # Typing into a date input depends on the browser's locale; set the values as a picker would.
+        d.execute_script("""const f = document.querySelector('input[name=from]'), t = document.querySelector('input[name=to]');
+            f.value = arguments[0]; t.value = arguments[1];
+            const form = f.form; const button = form.querySelector('button[type=submit], input[type=submit], button:not([type])');
+            button ? button.click() : form.submit();""", frm, to)
+        wait_until(lambda: (web.range_shown() or ("",))[0] == frm, 10)
+        check(path() == "/units/hcm.p1/clerks", "the from/to form keeps the page (clerks)", d.current_url)
+        shown = web.check_range(f"clerks after the from/to form ({frm} … {to})", None, explicit=(frm, to))
+        web.ranking("clerks after the from/to form", "clerk", *shown)
+
+    # The dossier form: typed, submitted.
+    web.open("/dossiers", "dossier look-up, empty")
+    field = d.find_elements(By.CSS_SELECTOR, "input[name=code]")
+    p1 = web.fixture["dossiers"]["hcm.p1"]
+    code = p1[len(p1) // 2][0]
+    if check(bool(field), "the dossier page has a code field (input name=code)"):
+        field[0].clear()
+        field[0].send_keys(code + "\n")
+        wait_until(lambda: "code=" in d.current_url and d.execute_script("return document.readyState") == "complete", 10)
+        section = d.find_elements(By.CSS_SELECTOR, "section#dossier")
+        check(bool(section) and code in section[0].text, f"typing {code} into the dossier form shows it", d.current_url)
+
+    # Acknowledging an alert: a forged CSRF token is refused and changes nothing; the real form works.
+    def open_alert():
+        status, _, body = http("GET", f"{base}/v1/alerts?unit=hcm.p1", token=web.token)
+        alerts = json.loads(body).get("alerts", []) if status == 200 else []
+        return next((a for a in alerts if not a.get("acknowledgedBy")), None), alerts
+    alert, _ = open_alert()
+    if not check(alert is not None, "ward hcm.p1 has an open alert to acknowledge"):
+        return
+    form_css = f'form[method=post][action="/alerts/{alert["id"]}/ack"]'
+    web.open("/alerts", "alerts, before acknowledging")
+    forms = d.find_elements(By.CSS_SELECTOR, form_css)
+    if not check(bool(forms), f"the alert {alert['id']} has an acknowledge form ({form_css})"):
+        return
+    d.execute_script(f"document.querySelector('{form_css} input[name=csrf]').value = 'forged-token'")
+    d.find_element(By.CSS_SELECTOR, f"{form_css} button, {form_css} [type=submit]").click()
+    wait_until(lambda: d.execute_script("return document.readyState") == "complete", 10)
+    page = Page(d, base).drain()
+    status = page.documents[-1][1] if page.documents else None
+    check(status == 403, f"acknowledging with a forged CSRF token is refused: {status}")
+    check(open_alert()[0] is not None and open_alert()[0]["id"] == alert["id"], "… and the alert is still open")
+    web.open("/alerts", "alerts, acknowledging")
+    comment = nfc("Đã kiểm tra quầy 2, đồng hồ lệch")
+    fields = d.find_elements(By.CSS_SELECTOR, f"{form_css} textarea, {form_css} input[type=text], {form_css} input:not([type])")
+    if fields:
+        fields[0].send_keys(comment)
+    d.find_element(By.CSS_SELECTOR, f"{form_css} button, {form_css} [type=submit]").click()
+    wait_until(lambda: d.execute_script("return document.readyState") == "complete", 10)
+    page = Page(d, base).drain()
+    check(page.documents and page.documents[-1][1] == 200 and path() == "/alerts",
+          "acknowledging through the form comes back to /alerts", f"{page.documents[-2:]} {d.current_url}")
+    _, alerts = open_alert()
+    after = next((a for a in alerts if a["id"] == alert["id"]), None)
+    check(after is not None and after.get("acknowledgedBy") == MANAGER and (not fields or nfc(after.get("comment") or "") == comment),
+          f"the API shows the alert acknowledged by {MANAGER}, with the comment", f"{after}")
+    body = nfc(d.execute_script("const t = document.getElementById('alerts'); return t ? t.innerText : ''"))
+    check(MANAGER in body, f"the alerts page shows who acknowledged it ({MANAGER})", body[:200])
+    web.sizes("alerts after acknowledging", "alerts-acknowledged")
 
 
 def live(web, fixture):
