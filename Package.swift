@@ -177,6 +177,8 @@ package.dependencies += [
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     // Only its JSON decoder, for ingest bodies (~4× Foundation's JSONDecoder; see Ingest/).
     .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    // The managers' dashboard: server-rendered pages (issue 13).
+    .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
 ]
 package.targets += [
     // The server: Hummingbird application, storage protocol + SQLite (GRDB), reports, accounts.
@@ -195,6 +197,7 @@ package.targets += [
             .product(name: "Yams", package: "Yams"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "Mustache", package: "swift-mustache"),
         ],
         exclude: ["Ingest/ingest_json.proto", "Reports/report_json.proto"],
         swiftSettings: strict
@@ -278,6 +281,8 @@ package.targets += [
             // Built before the tests so the live-process test can run the real binary.
             "hailong-server",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            // The dashboard's tests recompute a session cookie's stored digest.
+            .product(name: "Crypto", package: "swift-crypto"),
         ],
         swiftSettings: strict
     ),

@@ -1,4 +1,5 @@
 import Foundation
+import HailongDomain
 public import HTTPTypes
 public import Hummingbird
 import NIOCore
@@ -64,6 +65,32 @@ extension StoreError {
         case .notFound(let what): APIError(.notFound, "notFound", "not found: \(what)")
         case .conflict(let what): APIError(.conflict, "conflict", what)
         case .invalid(let what): APIError(.unprocessableContent, "invalid", what)
+        }
+    }
+}
+
+extension ReportPeriod {
+    /// The period a query asks for (`period`, or `from`/`to`), or a 400 naming the problem.
+    static func asked(period: String?, from: String?, to: String?, today: Int64) throws -> ReportPeriod {
+        let result = Result { () throws(Problem) -> ReportPeriod in
+            try parse(period: period, from: from, to: to, today: today)
+        }
+        switch result {
+        case .success(let period): return period
+        case .failure(let problem): throw problem.api
+        }
+    }
+}
+
+extension ReportPeriod.Problem {
+    /// The API's and the dashboard's answer to a period they cannot read.
+    var api: APIError {
+        switch self {
+        case .unknownName(let name):
+            APIError.badRequest("period must be one of \(ReportPeriod.Name.allCases.map(\.rawValue).joined(separator: "|")), not \(name)")
+        case .notADate(let field, let text): APIError.badRequest("\(field) must be a date YYYY-MM-DD, not \(text)")
+        case .reversed: APIError.badRequest("from is after to / ngày bắt đầu sau ngày kết thúc")
+        case .tooLong: APIError.badRequest("at most ten years per report / tối đa mười năm")
         }
     }
 }

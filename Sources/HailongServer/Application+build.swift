@@ -53,7 +53,9 @@ public func buildApplication(
     OrganisationController(server: server).register(router)
     BoardsController(server: server).register(router)
     IngestController(server: server).register(router)
-    ReportsController(server: server, reports: SatisfactionReport(store: store, zones: zones, minimumN: config.minN)).register(router)
+    let reports = SatisfactionReport(store: store, zones: zones, minimumN: config.minN)
+    ReportsController(server: server, reports: reports).register(router)
+    try WebController(server: server, reports: reports).register(router)
     return Application(
         router: router, server: config.http.server(connections),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hailong-server"),

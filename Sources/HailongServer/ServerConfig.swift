@@ -26,6 +26,11 @@ public struct ServerConfig: Sendable, Equatable {
     /// connections the server holds and how long a client may take to send a request. The
     /// connection cap is lowered at start to fit the open-file limit.
     public var http = ConnectionLimits(maximumConnections: 4096, headTimeout: .seconds(10), bodyTimeout: .seconds(60))
+    /// `web.session_hours`: a dashboard session ends after this long unused.
+    public var sessionHours: Int = 8
+    /// `web.trusted_proxies`: the addresses of reverse proxies (nginx) whose
+    /// `X-Forwarded-Proto` and `X-Forwarded-For` the dashboard believes.
+    public var trustedProxies: [String] = []
 
     public init() {}
 
@@ -98,6 +103,23 @@ public struct ServerConfig: Sendable, Equatable {
                     case "max_connections": config.http.maximumConnections = n
                     case "head_timeout_s": config.http.headTimeout = .seconds(n)
                     case "body_timeout_s": config.http.bodyTimeout = .seconds(n)
+                    default: throw ConfigError(file: file, key: name, message: "unknown key")
+                    }
+                }
+            case "web":
+                for (subKey, subValue) in try mapping(value, key, file) {
+                    let name = "web.\(subKey.string ?? "?")"
+                    switch subKey.string {
+                    case "session_hours":
+                        guard let n = Int(try scalar(subValue, name, file)), (1...24 * 30).contains(n) else {
+                            throw ConfigError(file: file, key: name, message: "expected a whole number of hours, 1–720")
+                        }
+                        config.sessionHours = n
+                    case "trusted_proxies":
+                        guard let list = subValue.sequence else {
+                            throw ConfigError(file: file, key: name, message: "expected a list of IP addresses")
+                        }
+                        config.trustedProxies = try list.map { node throws(ConfigError) in try scalar(node, name, file) }
                     default: throw ConfigError(file: file, key: name, message: "unknown key")
                     }
                 }

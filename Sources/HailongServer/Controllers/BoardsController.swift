@@ -169,17 +169,12 @@ struct ReportsController {
             guard let by = ReportDimension(rawValue: byText) else {
                 throw APIError.badRequest("by must be one of \(ReportDimension.allCases.map(\.rawValue).joined(separator: "|")), not \(byText)")
             }
+            // `from`/`to` (YYYY-MM-DD) or `period` (today|7d|30d|month|quarter|year), as the
+            // dashboard's period picker; by default the last 30 days.
             let today = reports.zones.localDay(root.timeZone, atSecond: floorDiv(server.now().microseconds, 1_000_000))
-            let toDay = try query.get("to").map { text in
-                guard let day = SatisfactionReport.parseDay(text) else { throw APIError.badRequest("to must be a date YYYY-MM-DD, not \(text)") }
-                return day
-            } ?? today
-            let fromDay = try query.get("from").map { text in
-                guard let day = SatisfactionReport.parseDay(text) else { throw APIError.badRequest("from must be a date YYYY-MM-DD, not \(text)") }
-                return day
-            } ?? (toDay - 29)
-            guard fromDay <= toDay else { throw APIError.badRequest("from is after to") }
-            guard toDay - fromDay <= 3700 else { throw APIError.badRequest("at most ten years per report") }
+            let period: ReportPeriod
+            period = try ReportPeriod.asked(period: query.get("period"), from: query.get("from"), to: query.get("to"), today: today)
+            let (fromDay, toDay) = period.days(today: today)
             let format = query.get("format") ?? "json"
             let rows = try await reports.rows(units: units, fromDay: fromDay, toDay: toDay, by: by)
             switch format {

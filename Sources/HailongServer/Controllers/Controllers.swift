@@ -57,35 +57,58 @@ struct AccountsController {
         }
     }
 
-    /// `POST /v1/login`: throttled per username and client address; bcrypt on its own thread,
-    /// as long for an unknown username as for a wrong password.
+    /// `POST /v1/login`: the password checked as `ServerContext.signIn` does, then a new API token.
     @Sendable func login(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let login = try await request.decodeJSON(Login.self, context: context)
-        let address = context.clientAddress
-        let now = server.now()
-        if let wait = server.throttle.wait(username: login.username, address: address, now: now) {
+        let account = try await server.signIn(
+            username: login.username, password: login.password, address: server.clientAddress(request, context), request: request)
+        let token = Secret.token(prefix: "hla_")
+        try await server.store.addAPIToken(hash: TokenDigest.hex(token), accountId: account.id, now: server.now())
+        return try Response.json(LoginReply(token: token, username: account.username, role: account.role, unit: account.unit), status: .created)
+    }
+}
+
+extension ServerContext {
+    /// Checks a username and password, for the API's and the dashboard's logins alike: throttled
+    /// per username and client address (429 with `Retry-After`), bcrypt on its own thread (503
+    /// when its queue is full), as long for an unknown username as for a wrong password (401).
+    func signIn(username: String, password: String, address: String, request: Request) async throws -> Account {
+        let now = self.now()
+        if let wait = throttle.wait(username: username, address: address, now: now) {
             let seconds = max(1, wait.components.seconds + (wait.components.attoseconds > 0 ? 1 : 0))
             var error = APIError(
                 .tooManyRequests, "throttled",
                 "too many failed logins; try again in \(seconds) s / đăng nhập sai quá nhiều lần, thử lại sau \(seconds) giây")
             error.headers[.retryAfter] = "\(seconds)"
-            throw server.auth.refused(error, request, reason: .throttled)
+            throw auth.refused(error, request, reason: .throttled)
         }
         // A password bcrypt cannot take (over 72 bytes) is checked against the decoy like an
         // unknown user, so its answer takes the same time.
         var found: (Account, String)?
-        if login.password.utf8.count <= 72 { found = try await server.store.account(username: login.username) }
-        let matches = try await busyAsError { try await server.passwords.verify(login.password, hash: found?.1) }
+        if password.utf8.count <= 72 { found = try await store.account(username: username) }
+        let matches = try await busyAsError { try await passwords.verify(password, hash: found?.1) }
         guard matches, let (account, _) = found else {
-            server.throttle.failed(username: login.username, address: address, now: now)
-            server.metrics.authFailure(.login)
-            server.logger.notice("login failed", metadata: ["username": "\(Text.nfc(login.username))", "client": "\(address)"])
+            throttle.failed(username: username, address: address, now: now)
+            metrics.authFailure(.login)
+            logger.notice("login failed", metadata: ["username": "\(Text.nfc(username))", "client": "\(address)"])
             throw APIError.unauthorized("wrong username or password / sai tên đăng nhập hoặc mật khẩu")
         }
-        server.throttle.succeeded(username: login.username)
-        let token = Secret.token(prefix: "hla_")
-        try await server.store.addAPIToken(hash: TokenDigest.hex(token), accountId: account.id, now: now)
-        return try Response.json(LoginReply(token: token, username: account.username, role: account.role, unit: account.unit), status: .created)
+        throttle.succeeded(username: username)
+        return account
+    }
+
+    /// The client's address: the connection's peer, or — when the peer is one of
+    /// `web.trusted_proxies` — the last address its `X-Forwarded-For` names.
+    func clientAddress(_ request: Request, _ context: ServerRequestContext) -> String {
+        let peer = context.clientAddress
+        guard config.trustedProxies.contains(peer), let forwarded = request.headers[.xForwardedFor] else { return peer }
+        let last = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        return last.isEmpty ? peer : last
+    }
+
+    /// Whether the browser reached us over HTTPS: only a trusted proxy can say so.
+    func cameOverHTTPS(_ request: Request, _ context: ServerRequestContext) -> Bool {
+        config.trustedProxies.contains(context.clientAddress) && request.headers[.xForwardedProto]?.lowercased() == "https"
     }
 }
 

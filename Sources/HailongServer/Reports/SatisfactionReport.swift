@@ -121,6 +121,47 @@ struct SatisfactionReport: Sendable {
         return rows
     }
 
+    /// The subtree's total and each child of `root` with its own subtree (the dashboard's
+    /// overview), from one by-unit read: the total equals the sum of the API's `by=unit` rows, a
+    /// child's row the sum of the API's rows for `unit=<child>`.
+    func unitBreakdown(units: [Unit], root: Unit, fromDay: Int64, toDay: Int64) async throws -> (total: ReportRow, children: [ReportRow]) {
+        let byId = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let byCode = Dictionary(units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        // Each unit's child of root: walk up (a city is a few levels deep).
+        func branch(_ unit: Unit) -> String? {
+            var current = unit
+            for _ in 0..<64 {
+                guard let parent = current.parent else { return nil }
+                if parent == root.code { return current.code }
+                guard let next = byCode[parent] else { return nil }
+                current = next
+            }
+            return nil
+        }
+        var total = Tally()
+        var children: [String: Tally] = [:]
+        for count in try await store.rangeCounts(unitIds: units.map(\.id), fromDay: fromDay, toDay: toDay, groupBy: .unit) {
+            total.add(count.counts, count.scale)
+            if let id = Int64(count.group), let unit = byId[id], let child = branch(unit) {
+                children[child, default: Tally()].add(count.counts, count.scale)
+            }
+        }
+        func row(_ key: String, _ label: String, _ tally: Tally) -> ReportRow {
+            var levels: [Int: Int64] = [:]
+            for level in 1...5 where tally.counts.ratings(level) != 0 { levels[level] = tally.counts.ratings(level) }
+            return ReportRow(
+                key: key, label: label, levels: levels, satisfied: tally.satisfied, rated: tally.counts.rated,
+                unrated: tally.counts.unrated, minimumN: minimumN)
+        }
+        var rows = units.filter { $0.parent == root.code }.map { row($0.code, $0.name, children[$0.code] ?? Tally()) }
+        rows.sort { a, b in
+            if a.insufficient != b.insufficient { return !a.insufficient }
+            if !a.insufficient, a.wilsonLow != b.wilsonLow { return (a.wilsonLow ?? 0) > (b.wilsonLow ?? 0) }
+            return a.key < b.key
+        }
+        return (row(root.code, root.name, total), rows)
+    }
+
     private func labels(for dimension: ReportDimension, keys: [String], units: [Unit]) async throws -> [String: String] {
         switch dimension {
         case .unit:

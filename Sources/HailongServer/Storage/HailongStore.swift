@@ -59,4 +59,14 @@ public protocol HailongStore: Sendable {
     func account(username: String) async throws -> (Account, String)?
     func addAPIToken(hash: String, accountId: Int64, now: WallTime) async throws
     func account(tokenHash: String) async throws -> Account?
+
+    // MARK: Web sessions and alert acknowledgement (the dashboard)
+    /// Stores a new session and deletes those idle since before `expiredBefore`.
+    func createWebSession(idHash: String, accountId: Int64, csrf: String, now: WallTime, expiredBefore: WallTime) async throws
+    func webSession(idHash: String) async throws -> WebSession?
+    func touchWebSession(idHash: String, now: WallTime) async throws
+    func deleteWebSession(idHash: String) async throws
+    /// Acknowledges an alert of one of `units`; false when there is none such, or it was
+    /// acknowledged already (the first acknowledgement stands).
+    func acknowledgeAlert(id: Int64, units: [String], by username: String, comment: String, now: WallTime) async throws -> Bool
 }

@@ -90,6 +90,21 @@ public struct Alert: Sendable, Equatable, Codable {
     public var unit: String?
     public var message: String
     public var at: String
+    /// Who acknowledged it, when (RFC 3339) and why; nil while unacknowledged.
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: String?
+    public var comment: String?
+}
+
+/// A signed-in browser (the dashboard). The cookie holds a random id; the store keeps only its
+/// SHA-256, the account, the form token and when it was last used.
+public struct WebSession: Sendable, Equatable {
+    public var idHash: String
+    public var account: Account
+    /// The CSRF token every POST form of this session carries.
+    public var csrf: String
+    public var createdAt: WallTime
+    public var lastSeenAt: WallTime
 }
 
 /// What an ingest did.

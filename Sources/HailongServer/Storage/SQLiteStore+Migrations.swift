@@ -211,6 +211,20 @@ extension SQLiteStore {
                     """)
             try SQLiteStore.rebuildRunningTotals(db)
         }
+        // The dashboard (issue 13): web sessions live in the database so that replicas share
+        // them (only the cookie's SHA-256 is kept), and an alert records who acknowledged it.
+        migrator.registerMigration("v8-web-sessions-alert-acks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE web_sessions (
+                        id_hash TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id),
+                        csrf TEXT NOT NULL, created_us INTEGER NOT NULL, last_seen_us INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen_us);
+                    ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+                    ALTER TABLE alerts ADD COLUMN acknowledged_us INTEGER;
+                    ALTER TABLE alerts ADD COLUMN ack_comment TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -290,12 +290,67 @@ public final class SQLiteStore: HailongStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.id, a.kind, a.board_id, u.code, a.message, a.at_us FROM alerts a JOIN units u ON u.id = a.unit_id
+                    SELECT a.id, a.kind, a.board_id, u.code, a.message, a.at_us, a.acknowledged_by, a.acknowledged_us, a.ack_comment
+                    FROM alerts a JOIN units u ON u.id = a.unit_id
                     WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY a.at_us DESC, a.id DESC LIMIT 1000
                     """, arguments: StatementArguments(units)
             ).map { row in
-                Alert(id: row[0], kind: row[1], board: row[2], unit: row[3], message: row[4], at: WallTime(microseconds: row[5]).rfc3339)
+                Alert(
+                    id: row[0], kind: row[1], board: row[2], unit: row[3], message: row[4], at: WallTime(microseconds: row[5]).rfc3339,
+                    acknowledgedBy: row[6], acknowledgedAt: (row[7] as Int64?).map { WallTime(microseconds: $0).rfc3339 }, comment: row[8])
             }
+        }
+    }
+
+    public func acknowledgeAlert(id: Int64, units: [String], by username: String, comment: String, now: WallTime) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE alerts SET acknowledged_by = ?, acknowledged_us = ?, ack_comment = ?
+                    WHERE id = ? AND acknowledged_by IS NULL
+                      AND unit_id IN (SELECT id FROM units WHERE code IN \(Self.placeholders(units.count)))
+                    """, arguments: [username, now.microseconds, Text.nfc(comment), id] + StatementArguments(units))
+            return db.changesCount == 1
+        }
+    }
+
+    // MARK: Web sessions
+
+    public func createWebSession(idHash: String, accountId: Int64, csrf: String, now: WallTime, expiredBefore: WallTime) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM web_sessions WHERE last_seen_us < ?", arguments: [expiredBefore.microseconds])
+            try db.execute(
+                sql: "INSERT INTO web_sessions(id_hash, account_id, csrf, created_us, last_seen_us) VALUES (?, ?, ?, ?, ?)",
+                arguments: [idHash, accountId, csrf, now.microseconds, now.microseconds])
+        }
+    }
+
+    public func webSession(idHash: String) async throws -> WebSession? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT a.id, a.username, a.role, u.code AS unit_code, s.csrf, s.created_us, s.last_seen_us
+                    FROM web_sessions s JOIN accounts a ON a.id = s.account_id LEFT JOIN units u ON u.id = a.unit_id WHERE s.id_hash = ?
+                    """,
+                arguments: [idHash]
+            ).map { row in
+                WebSession(
+                    idHash: idHash, account: Self.account(row), csrf: row["csrf"], createdAt: WallTime(microseconds: row["created_us"]),
+                    lastSeenAt: WallTime(microseconds: row["last_seen_us"]))
+            }
+        }
+    }
+
+    public func touchWebSession(idHash: String, now: WallTime) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE web_sessions SET last_seen_us = ? WHERE id_hash = ?", arguments: [now.microseconds, idHash])
+        }
+    }
+
+    public func deleteWebSession(idHash: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM web_sessions WHERE id_hash = ?", arguments: [idHash])
         }
     }
 

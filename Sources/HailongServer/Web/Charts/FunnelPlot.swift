@@ -1,0 +1,94 @@
+import HailongDomain
+
+/// A funnel plot of the clerks' (or counters') rates against their number of ratings, with the
+/// 95 % and 99.8 % limits around the unit's own rate (`FunnelLimits`). Points are shaped by
+/// where they lie — a circle inside the 95 % limits, a square between, a diamond beyond 99.8 % —
+/// so the reading does not rest on colour. Rows under `min_n` are not drawn.
+struct FunnelPlot: Sendable {
+    struct Point: Sendable {
+        var x: String
+        var y: String
+        var shape: String  // circle | square | diamond
+        var path: String
+        var title: String
+    }
+    struct Tick: Sendable { var position: String; var label: String }
+
+    var title: String
+    var desc: String
+    var target: String
+    var targetY: String
+    var inner: String  // polyline of the 95 % limits (upper then lower, as two lines)
+    var innerLow: String
+    var outer: String
+    var outerLow: String
+    var points: [Point] = []
+    var xTicks: [Tick] = []
+    var yTicks: [Tick] = []
+    var empty: Bool
+
+    static let left = 52.0, right = 628.0, top = 14.0, bottom = 260.0
+
+    init(rows: [ReportRow], labels: [String: String], target rate: Double, text: WebText, format: WebFormat) {
+        let drawn = rows.filter { !$0.insufficient && $0.total > 0 }
+        empty = drawn.isEmpty
+        let limits = FunnelLimits(target: rate)
+        let maxN = Double(max(drawn.map(\.total).max() ?? 1, 10)) * 1.05
+        let minN = max(1.0, Double(drawn.map(\.total).min() ?? 1) * 0.8)
+        // The y axis shows from a little under the lowest thing drawn to 100 %.
+        let lowest = min(drawn.compactMap(\.rate).min() ?? rate, limits.limits(n: Int64(minN.rounded(.up)), z: FunnelLimits.z998).low)
+        let yMin = max(0, (lowest * 10).rounded(.down) / 10 - 0.05)
+        func x(_ n: Double) -> Double { Self.left + n / maxN * (Self.right - Self.left) }
+        func y(_ r: Double) -> Double { Self.bottom - (r - yMin) / (1 - yMin) * (Self.bottom - Self.top) }
+        func curve(_ z: Double, high: Bool) -> String {
+            (0...48).map { step -> String in
+                let n = minN + (maxN - minN) * Double(step) / 48
+                let bound = limits.limits(n: Int64(n.rounded()), z: z)
+                return "\(WebFormat.plain(x(n))),\(WebFormat.plain(y(max(yMin, high ? bound.high : bound.low))))"
+            }.joined(separator: " ")
+        }
+        inner = curve(FunnelLimits.z95, high: true)
+        innerLow = curve(FunnelLimits.z95, high: false)
+        outer = curve(FunnelLimits.z998, high: true)
+        outerLow = curve(FunnelLimits.z998, high: false)
+        target = format.percent(rate)
+        targetY = WebFormat.plain(y(rate))
+        var outside = 0
+        for row in drawn {
+            guard let r = row.rate else { continue }
+            let px = x(Double(row.total)), py = y(r)
+            let position = limits.position(rate: r, n: row.total)
+            let shape: String
+            let path: String
+            switch position {
+            case .within:
+                shape = "circle"
+                path = ""
+            case .above95, .below95:
+                shape = "square"
+                path = "M\(WebFormat.plain(px - 4)),\(WebFormat.plain(py - 4))h8v8h-8z"
+            case .above998, .below998:
+                shape = "diamond"
+                outside += 1
+                path = "M\(WebFormat.plain(px)),\(WebFormat.plain(py - 6))l6,6l-6,6l-6,-6z"
+            }
+            points.append(
+                Point(
+                    x: WebFormat.plain(px), y: WebFormat.plain(py), shape: shape, path: path,
+                    title: "\(labels[row.key] ?? row.label): \(format.percent(r)), n = \(format.integer(row.total)) — \(text.position(position))"))
+        }
+        let tickCount = 5.0
+        xTicks = (0...Int(tickCount)).map { step in
+            let n = (maxN / tickCount * Double(step)).rounded()
+            return Tick(position: WebFormat.plain(x(n)), label: format.integer(Int64(n)))
+        }
+        yTicks = stride(from: 1.0, through: yMin - 0.0001, by: -max(0.05, ((1 - yMin) / 4 * 20).rounded(.up) / 20)).map {
+            Tick(position: WebFormat.plain(y($0)), label: format.percent($0))
+        }
+        title = text["funnel"]
+        desc = text["funnelDesc"]
+            .replacingOccurrences(of: "{target}", with: format.percent(rate))
+            .replacingOccurrences(of: "{count}", with: String(drawn.count))
+            .replacingOccurrences(of: "{outside}", with: String(outside))
+    }
+}
