@@ -642,10 +642,11 @@ class Dashboard:
                   .filter(e => !e.closest('[data-scroll], .scroll, .table-scroll') || e.matches('[data-scroll], .scroll, .table-scroll'))
                   .slice(0, 6).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + String(e.className).split(' ').join('.') : '') + ' ' + Math.round(e.getBoundingClientRect().right));
                 return {scroll: d.scrollWidth, inner: w, height: d.scrollHeight, wide: wide,
-                        small: [...document.querySelectorAll('body *')].filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) && parseFloat(getComputedStyle(e).fontSize) < 11).length}""")
+                        small: [...document.querySelectorAll('body *')].filter(e => !e.closest('svg') && e.getClientRects().length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) && parseFloat(getComputedStyle(e).fontSize) < 11)
+                  .map(e => e.tagName.toLowerCase() + ' ' + e.textContent.trim().slice(0, 16) + ' ' + getComputedStyle(e).fontSize)}""")
             check(m["scroll"] <= m["inner"] + 1, f"{what} at {w}×{h}: no horizontal scroll (scrollWidth {m['scroll']} ≤ {m['inner']})",
                   f"wider than the window: {m['wide']}")
-            check(m["small"] == 0, f"{what} at {w}×{h}: no text smaller than 11 px", f"{m['small']} elements")
+            check(not m["small"], f"{what} at {w}×{h}: no text smaller than 11 px (outside the charts)", f"{len(m['small'])}, e.g. {m['small'][:3]}")
             svg = self.js("""const texts = [...document.querySelectorAll('svg text')].filter(t => t.getBBox().width > 0);
                 const size = t => parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM() ? t.getScreenCTM().a : 1);
                 const small = texts.filter(t => size(t) < 8).map(t => [t.closest('svg').id, t.textContent.slice(0, 12), +size(t).toFixed(1)]);
