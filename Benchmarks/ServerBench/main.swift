@@ -5,7 +5,7 @@
 //  2. report latency p50/p99 for by=clerk over one year of 1,000 boards (≥ 20 M events, rolled
 //     up) through the real endpoint, beside the same numbers computed with GROUP BY over the raw
 //     events.
-// Usage: hailong-bench-server [--quick] [--dir DIR] [--ingest-only | --report-only | --profile-ingest] [--report-db PATH]
+// Usage: hailong-bench-server [--quick] [--dir DIR] [--ingest-only | --report-only | --dashboard | --profile-ingest] [--report-db PATH]
 //   [--range FROM:TO ...]
 //   (--quick: small sizes, for a smoke run)
 import AsyncHTTPClient
@@ -291,7 +291,8 @@ let reportStore = try SQLiteStore(path: reportPath)
 var reportConfiguration = Configuration()
 reportConfiguration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL") }
 let reportPool = try DatabasePool(path: reportPath, configuration: reportConfiguration)
-let (_, reportAdmin) = try await createAccount(store: reportStore, username: "bench-\(UInt32.random(in: 0...UInt32.max))", password: "bench-password", role: .admin, unit: nil, bcryptCost: 4, now: .now())
+let reportAdminName = "bench-\(UInt32.random(in: 0...UInt32.max))"
+let (_, reportAdmin) = try await createAccount(store: reportStore, username: reportAdminName, password: "bench-password", role: .admin, unit: nil, bcryptCost: 4, now: .now())
 
 say("\n== Report latency: by=clerk, one year, \(boardCount) boards, \(boardCount * days * hoursPerDay * perHour) raw events ==")
 let generateStart = ContinuousClock.now
@@ -424,6 +425,80 @@ struct Seeded: RandomNumberGenerator {
     }
 }
 
+// MARK: - 3. The dashboard's pages over the same year (issue 13)
+
+/// Signs in through the login form as a browser does and returns the session cookie.
+func webSession(_ base: String, username: String, password: String) async throws -> String {
+    let form = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/login"), timeout: .seconds(30))
+    let body = String(buffer: try await form.body.collect(upTo: 1 << 20))
+    let loginCookie = form.headers["set-cookie"].first { $0.hasPrefix("hl_login=") }?.split(separator: ";").first.map(String.init) ?? ""
+    guard let range = body.range(of: "name=\"csrf\" value=\"") else { throw CLIError("no login form") }
+    let csrf = String(body[range.upperBound...].prefix { $0 != "\"" })
+    var post = HTTPClientRequest(url: base + "/login")
+    post.method = .POST
+    post.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+    post.headers.add(name: "Cookie", value: loginCookie)
+    post.body = .bytes(ByteBuffer(string: "username=\(username)&password=\(password)&csrf=\(csrf)"))
+    let reply = try await HTTPClient.shared.execute(post, timeout: .seconds(30))
+    guard let session = reply.headers["set-cookie"].first(where: { $0.hasPrefix("hl_session=") })?.split(separator: ";").first else {
+        throw CLIError("sign-in failed: \(reply.status)")
+    }
+    return String(session)
+}
+
+/// GETs `path` `count` times with `headers`; latencies (ms) until the whole body arrived.
+func timedGets(_ url: String, headers: [(String, String)], count: Int) async throws -> ([Double], Int) {
+    var latencies: [Double] = []
+    var size = 0
+    for _ in 0..<count {
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let start = ContinuousClock.now
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        latencies.append(seconds(ContinuousClock.now - start) * 1000)
+        guard response.status == .ok else { throw CLIError("\(url): \(response.status)") }
+        size = body.readableBytes
+    }
+    return (latencies, size)
+}
+
+/// The overview (and the other unit pages) for the whole city over the year, beside the JSON
+/// report of the same range in the same run, interleaved so both see the same machine.
+func dashboardBench() async throws {
+    let count = quick ? 20 : 200
+    try await withServer(store: reportStore) { base in
+        let cookie = try await webSession(base, username: reportAdminName, password: "bench-password")
+        let range = "from=2026-01-01&to=2026-12-31"
+        say("\n== Dashboard pages, the city of \(boardCount) boards over 2026 (\(count) requests each, interleaved with the JSON report; goal overview p99 < 100 ms) ==")
+        let json = base + "/v1/reports/satisfaction?unit=hcm&by=unit&" + range
+        _ = try await timedGets(base + "/units/hcm?" + range, headers: [("Cookie", cookie)], count: 3)  // warm-up
+        for (name, path) in [("overview", "/units/hcm"), ("clerks + funnel plot", "/units/hcm/clerks"), ("counters + funnel plot", "/units/hcm/counters")] {
+            var page: [Double] = [], report: [Double] = []
+            var size = 0
+            for _ in 0..<(count / 10) {
+                let (p, bytes) = try await timedGets(base + path + "?" + range, headers: [("Cookie", cookie)], count: 10)
+                page += p
+                size = bytes
+                report += try await timedGets(json, headers: [("Authorization", "Bearer \(reportAdmin)")], count: 10).0
+            }
+            say("\(name) \(path) (\(size / 1024) KiB of HTML): p50 \(fmt(percentile(page, 0.5))) ms, p99 \(fmt(percentile(page, 0.99))) ms")
+            say("    the JSON report by=unit, same range, same run: p50 \(fmt(percentile(report, 0.5))) ms, p99 \(fmt(percentile(report, 0.99))) ms; page/report p50 \(fmt(percentile(page, 0.5) / percentile(report, 0.5), 2))")
+        }
+        let (live, _) = try await timedGets(base + "/units/hcm/live?" + range, headers: [("Cookie", cookie)], count: count)
+        say("overview's live refresh /units/hcm/live: p50 \(fmt(percentile(live, 0.5))) ms, p99 \(fmt(percentile(live, 0.99))) ms (one per open overview every 5 s)")
+        let heatCount = quick ? 3 : 10
+        let (heat, _) = try await timedGets(base + "/units/hcm/heatmap?from=2026-11-01&to=2026-11-30", headers: [("Cookie", cookie)], count: heatCount)
+        say("heat map over November (by=hour, 30 days): p50 \(fmt(percentile(heat, 0.5))) ms, p99 \(fmt(percentile(heat, 0.99))) ms (\(heatCount) requests)")
+    }
+}
+
+if arguments.contains("--dashboard") {
+    try await dashboardBench()
+    try await HTTPClient.shared.shutdown()
+    exit(0)
+}
+
 // The issue's three ranges (`--range FROM:TO`, repeatable, measures others instead), then 100
 // random ranges within 2026 (random start and end days), then by=day over a random quarter.
 var named = [("2026-01-01", "2026-12-31"), ("2025-12-24", "2026-12-23"), ("2026-03-04", "2026-11-20")]
@@ -497,5 +572,6 @@ try await withServer(store: reportStore) { base in
     say("by=day \(dayText(quarterStart))…\(dayText(quarterEnd)) (a random quarter): \(totals.count) rows; p50 \(fmt(percentile(latencies, 0.5))) ms, p99 \(fmt(percentile(latencies, 0.99))) ms (\(requests) requests)")
     say("    raw GROUP BY (SQL only, no HTTP): p50 \(fmt(percentile(baseline, 0.5))) ms (\(baselineRuns) runs), \(fmt(percentile(baseline, 0.5) / percentile(latencies, 0.5), 0))× the report's p50; same totals: \(totals == baselineTotals)")
 }
+try await dashboardBench()
 say("load average at the end \(load())")
 try await HTTPClient.shared.shutdown()

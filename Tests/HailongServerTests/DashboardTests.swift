@@ -63,7 +63,7 @@ import Testing
 
     static let unitPages = ["", "/clerks", "/counters", "/heatmap"]
     static func pages(_ unit: String) -> [String] {
-        unitPages.map { "/units/\(unit)\($0)" } + ["/boards", "/alerts", "/dossiers?code=D-1", "/units/\(unit)/report.csv?by=clerk", "/boards.csv", "/alerts.csv"]
+        unitPages.map { "/units/\(unit)\($0)" } + ["/boards", "/alerts", "/dossiers?code=D-1", "/dossiers.csv?code=D-1", "/units/\(unit)/report.csv?by=clerk", "/units/\(unit)/children.csv", "/boards.csv", "/alerts.csv"]
     }
 
     @Test func signedOutEveryPageGoesToTheLoginForm() async throws {
@@ -160,10 +160,59 @@ import Testing
                     #expect(csv.bytes.starts(with: [0xEF, 0xBB, 0xBF]))
                 }
             }
+            // The heat map's cells are the API's hours folded onto the week.
+            for period in ["period=7d", "from=2026-11-22&to=2026-11-23"] {
+                let hours = try await client.report(unit: "hcm", by: "hour", period, admin: city.admin)
+                var expected: [String: (Int64, Int64)] = [:]
+                for row in hours {
+                    let parts = row.key.split(separator: "T")
+                    let day = try #require(CivilDate.parseDay(String(parts[0])))
+                    let cell = "\(((day + 3) % 7 + 7) % 7)-\(parts[1])"
+                    expected[cell, default: (0, 0)].0 += row.total
+                    expected[cell, default: (0, 0)].1 += row.total - row.satisfied
+                }
+                let page = try await client.web(.get, "/units/hcm/heatmap?\(period)", ward)
+                var shown: [String: (Int64, Int64)] = [:]
+                let table = try #require(page.text.components(separatedBy: "<table id=\"heatmap-data\"").dropFirst().first)
+                for line in table.components(separatedBy: "<tr><th scope=\"row\">").dropFirst() {
+                    let hour = String(line.prefix(2))
+                    for (weekday, cell) in line.components(separatedBy: "<td data-total=\"").dropFirst().enumerated() {
+                        let total = Int64(cell.prefix { $0 != "\"" }) ?? -1
+                        let bad = Int64(cell.components(separatedBy: "data-dissatisfied=\"")[1].prefix { $0 != "\"" }) ?? -1
+                        if total > 0 { shown["\(weekday)-\(hour)"] = (total, bad) }
+                    }
+                }
+                #expect(shown.mapValues { "\($0.0)/\($0.1)" } == expected.mapValues { "\($0.0)/\($0.1)" }, "\(period)")
+                #expect(!shown.isEmpty)
+            }
             // Ward 1 on the 23rd: x1 3,1 and a1 2,3,3 (the mismatch batch's rating): 3 of 5… by the API.
             let trend = try await client.web(.get, "/units/hcm.p1?from=2026-11-20&to=2026-11-23", ward)
             let days = try await client.report(unit: "hcm.p1", by: "day", "from=2026-11-20&to=2026-11-23", admin: city.admin)
             #expect(trend.rows(table: "trend-data") == days.map { .init(key: $0.key, total: $0.total, satisfied: $0.satisfied) })
+        }
+    }
+
+    @Test func theAPITakesThePickersPeriods() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let city = try await Self.city(client, h)
+            // The clock is 2026-11-23 12:00 in Hồ Chí Minh City.
+            for (period, range) in [
+                ("today", "from=2026-11-23&to=2026-11-23"), ("7d", "from=2026-11-17&to=2026-11-23"), ("30d", "from=2026-10-25&to=2026-11-23"),
+                ("month", "from=2026-11-01&to=2026-11-23"), ("quarter", "from=2026-10-01&to=2026-11-23"), ("year", "from=2026-01-01&to=2026-11-23"),
+            ] {
+                for by in ["clerk", "day"] {
+                    let named = try await client.send(.get, "/v1/reports/satisfaction?unit=hcm&by=\(by)&period=\(period)", token: city.admin)
+                    let dated = try await client.send(.get, "/v1/reports/satisfaction?unit=hcm&by=\(by)&\(range)", token: city.admin)
+                    #expect(named.status == .ok)
+                    #expect(named.text == dated.text, "\(period) \(by)")
+                }
+            }
+            let today = try await client.report(unit: "hcm", by: "day", "period=today", admin: city.admin)
+            #expect(today.map(\.key) == ["2026-11-23"])
+            let bad = try await client.send(.get, "/v1/reports/satisfaction?unit=hcm&period=fortnight", token: city.admin)
+            #expect(bad.status == .badRequest)
+            #expect((bad.json["message"] as? String)?.contains("period must be one of") == true)
         }
     }
 
@@ -262,6 +311,11 @@ import Testing
             // The funnel plot's point titles (SVG) carry the name escaped too.
             let svg = try #require(clerks.text.range(of: "<svg id=\"funnel\"").map { String(clerks.text[$0.lowerBound...]) })
             #expect(svg.contains("<title>\(escaped):"))
+            // One mark per ranked row (a circle, square or diamond), none for unranked ones.
+            let ranked = clerks.rows().count - clerks.text.components(separatedBy: "<tr data-key=").dropFirst().filter { $0.contains("class=\"insufficient\"") }.count
+            let marks = svg.components(separatedBy: "</svg>")[0].components(separatedBy: "class=\"point ").count - 1
+            #expect(ranked > 0 && marks == ranked, "\(marks) marks for \(ranked) ranked rows")
+            #expect(!svg.components(separatedBy: "</svg>")[0].contains("d=\"\""))
             let dossier = try await client.web(.get, "/dossiers?code=D-1", ward)
             #expect(dossier.text.contains("x1"))
             #expect(!dossier.text.contains("<script>alert(1)"))

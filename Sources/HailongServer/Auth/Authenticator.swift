@@ -68,7 +68,7 @@ struct Authenticator: Sendable {
             guard mine.contains(where: { $0.code == target }) else {
                 metrics.authFailure(.forbidden)
                 logger.notice("request refused", metadata: ["status": "403", "account": "\(account.username)", "why": "unit \(target) outside \(own)"])
-                throw APIError.forbidden("unit \(target) is outside your unit \(own)")
+                throw APIError.forbidden("unit \(target) is outside your unit \(own) / đơn vị \(target) nằm ngoài đơn vị \(own) của bạn")
             }
             return try await store.subtree(of: target)
         }

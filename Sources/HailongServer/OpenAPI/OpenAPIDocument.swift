@@ -193,6 +193,7 @@ paths:
         - {name: unit, in: query, schema: {type: string}, description: the unit; its whole subtree is included}
         - {name: from, in: query, schema: {type: string, format: date}, description: first local day (default to - 29)}
         - {name: to, in: query, schema: {type: string, format: date}, description: last local day, inclusive (default today)}
+        - {name: period, in: query, schema: {type: string, enum: [today, 7d, 30d, month, quarter, year]}, description: 'a period ending today, as the dashboard''s picker (from/to win when given)'}
         - {name: by, in: query, schema: {type: string, enum: [unit, counter, clerk, hour, day, week, month]}}
         - {name: format, in: query, schema: {type: string, enum: [json, csv]}, description: csv is UTF-8 with BOM, CRLF}
       responses:
@@ -205,6 +206,6 @@ paths:
   /v1/alerts:
     get:
       parameters: [{name: unit, in: query, schema: {type: string}}]
-      responses: {'200': {description: '{"alerts": [{id, kind, board, unit, message, at}]}'}}
+      responses: {'200': {description: '{"alerts": [{id, kind, board, unit, message, at, acknowledgedBy, acknowledgedAt, comment}]}'}}
 """#
 }

@@ -45,6 +45,7 @@ struct WebController: Sendable {
         pages.get("/alerts.csv", use: alertsCSV)
         pages.post("/alerts/{id}/ack", use: acknowledge)
         pages.get("/dossiers", use: dossier)
+        pages.get("/dossiers.csv", use: dossierCSV)
     }
 
     // MARK: Sign-in

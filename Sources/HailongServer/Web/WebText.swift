@@ -27,6 +27,15 @@ struct WebText: Sendable {
         }
     }
 
+    /// An event as the dossier page lists it: "đánh giá 3", "phiên kết thúc: không đánh giá".
+    func event(_ event: WireEvent) -> String {
+        switch event.kind {
+        case .rating: return self["event_rating"] + (event.level.map { " \($0)" } ?? "")
+        case .session: return self["event_session"] + (event.outcome.map { ": " + self["outcome_" + $0.rawValue] } ?? "")
+        default: return self["event_" + event.kind.rawValue]
+        }
+    }
+
     func period(_ name: ReportPeriod.Name) -> String {
         switch name {
         case .today: self["pToday"]
@@ -147,6 +156,16 @@ struct WebText: Sendable {
         "revoked": ("đã thu hồi", "revoked"),
         "notEnrolled": ("chưa kích hoạt", "not enrolled"),
         "ok": ("bình thường", "normal"),
+        "neverHeard": ("chưa liên lạc lần nào", "never heard from"),
+        "faulty": ("có lỗi", "faulty"),
+        "ratingsInPeriod": ("Đánh giá trong kỳ", "Ratings in the period"),
+        "noClerk": ("(không gắn với cán bộ)", "(no clerk)"),
+        "event_rating": ("đánh giá", "rating"),
+        "event_suppressed": ("lần bấm bị bỏ qua", "press ignored"),
+        "event_session": ("phiên phục vụ kết thúc", "session closed"),
+        "event_clerkSignin": ("cán bộ đăng nhập", "clerk signed in"),
+        "event_clerkSignout": ("cán bộ đăng xuất", "clerk signed out"),
+        "event_fault": ("lỗi thiết bị", "board fault"),
         "noBoards": ("Chưa có thiết bị nào.", "No boards yet."),
         "alertsHeading": ("Cảnh báo", "Alerts"),
         "alertKind": ("Loại", "Kind"),

@@ -46,10 +46,10 @@ enum Stylesheet {
         .facts dd { margin: 0; font-size: 1.15rem; font-weight: 600; }
         .notice { background: #fff4e5; border-left: 4px solid var(--warn); padding: 6px 10px; }
         .note, .live, figcaption { color: var(--muted); font-size: .9rem; }
-        .chart { margin: 0; }
-        .chart svg { width: 100%; height: auto; max-width: 760px; display: block; }
+        .chart { margin: 0; overflow-x: auto; max-width: 100%; }
+        .chart svg { width: 100%; height: auto; max-width: 960px; display: block; }
         svg text { font-family: inherit; }
-        .axis { font-size: 11px; fill: #3a3a3a; }
+        .axis { font-size: 12px; fill: #3a3a3a; }
         .grid { stroke: #e3e3e3; stroke-width: 1; }
         .band { fill: var(--band); fill-opacity: .3; stroke: none; }
         .line { fill: none; stroke: var(--blue); stroke-width: 2; }
@@ -64,7 +64,8 @@ enum Stylesheet {
         .legend { display: flex; flex-wrap: wrap; gap: 4px 20px; list-style: none; padding: 0; font-size: .9rem; }
         .legend svg { width: 24px; height: 10px; vertical-align: middle; }
         .cell { stroke: #ffffff; stroke-width: 1; }
-        .cell-text { font-size: 11px; }
+        .cell-text { font-size: 12px; }
+        .cell-volume { font-size: 10px; }
         .hatch { stroke: #1a1a1a; stroke-width: 1; stroke-opacity: .35; }
         .table-wrap { overflow-x: auto; max-width: 100%; }
         table { border-collapse: collapse; width: 100%; font-size: .95rem; }
@@ -98,6 +99,11 @@ enum Stylesheet {
           th, td { padding: 5px 5px; }
           .bar { width: 80px; }
           .interval { min-width: 90px; }
+          /* A chart keeps a width its labels can be read at (≥ 11 px) and scrolls sideways in
+             its own box; the page itself never does. */
+          .chart svg { min-width: 600px; }
+          .axis, .cell-text { font-size: 13px; }
+          .cell-volume { font-size: 11px; }
         }
         """#
 

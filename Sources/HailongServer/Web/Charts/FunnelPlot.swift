@@ -9,7 +9,8 @@ struct FunnelPlot: Sendable {
         var x: String
         var y: String
         var shape: String  // circle | square | diamond
-        var path: String
+        /// The square's or diamond's outline; nil for a circle.
+        var path: String?
         var title: String
     }
     struct Tick: Sendable { var position: String; var label: String }
@@ -27,16 +28,19 @@ struct FunnelPlot: Sendable {
     var yTicks: [Tick] = []
     var empty: Bool
 
-    static let left = 52.0, right = 628.0, top = 14.0, bottom = 260.0
+    static let left = 64.0, right = 620.0, top = 14.0, bottom = 256.0
 
     init(rows: [ReportRow], labels: [String: String], target rate: Double, text: WebText, format: WebFormat) {
         let drawn = rows.filter { !$0.insufficient && $0.total > 0 }
         empty = drawn.isEmpty
         let limits = FunnelLimits(target: rate)
         let maxN = Double(max(drawn.map(\.total).max() ?? 1, 10)) * 1.05
-        let minN = max(1.0, Double(drawn.map(\.total).min() ?? 1) * 0.8)
+        let minN = 1.0
         // The y axis shows from a little under the lowest thing drawn to 100 %.
-        let lowest = min(drawn.compactMap(\.rate).min() ?? rate, limits.limits(n: Int64(minN.rounded(.up)), z: FunnelLimits.z998).low)
+        // (The limits are drawn from n = 1, clamped at the axis; its range follows the smallest
+        // n actually plotted, so a few wide limits do not squash the points.)
+        let smallest = drawn.map(\.total).min() ?? 1
+        let lowest = min(drawn.compactMap(\.rate).min() ?? rate, limits.limits(n: smallest, z: FunnelLimits.z998).low)
         let yMin = max(0, (lowest * 10).rounded(.down) / 10 - 0.05)
         func x(_ n: Double) -> Double { Self.left + n / maxN * (Self.right - Self.left) }
         func y(_ r: Double) -> Double { Self.bottom - (r - yMin) / (1 - yMin) * (Self.bottom - Self.top) }
@@ -59,11 +63,11 @@ struct FunnelPlot: Sendable {
             let px = x(Double(row.total)), py = y(r)
             let position = limits.position(rate: r, n: row.total)
             let shape: String
-            let path: String
+            let path: String?
             switch position {
             case .within:
                 shape = "circle"
-                path = ""
+                path = nil
             case .above95, .below95:
                 shape = "square"
                 path = "M\(WebFormat.plain(px - 4)),\(WebFormat.plain(py - 4))h8v8h-8z"
@@ -77,10 +81,15 @@ struct FunnelPlot: Sendable {
                     x: WebFormat.plain(px), y: WebFormat.plain(py), shape: shape, path: path,
                     title: "\(labels[row.key] ?? row.label): \(format.percent(r)), n = \(format.integer(row.total)) — \(text.position(position))"))
         }
-        let tickCount = 5.0
-        xTicks = (0...Int(tickCount)).map { step in
-            let n = (maxN / tickCount * Double(step)).rounded()
-            return Tick(position: WebFormat.plain(x(n)), label: format.integer(Int64(n)))
+        // Round ticks: a step of 1, 2 or 5 × 10^k giving at most six of them.
+        var step = 1.0
+        var next = 0
+        while maxN / step > 6 {
+            step *= [2.0, 2.5, 2.0][next % 3]  // 1, 2, 5, 10, 20, 50, …
+            next += 1
+        }
+        xTicks = stride(from: 0.0, through: maxN, by: step).map { n in
+            Tick(position: WebFormat.plain(x(n)), label: format.integer(Int64(n)))
         }
         yTicks = stride(from: 1.0, through: yMin - 0.0001, by: -max(0.05, ((1 - yMin) / 4 * 20).rounded(.up) / 20)).map {
             Tick(position: WebFormat.plain(y($0)), label: format.percent($0))

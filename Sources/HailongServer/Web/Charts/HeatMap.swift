@@ -10,6 +10,8 @@ struct HeatMap: Sendable {
         var fill: String
         var ink: String
         var text: String
+        /// The cell's number of ratings ("n = 12"), under its share.
+        var volume: String
         var small: Bool
         var title: String
     }
@@ -27,7 +29,7 @@ struct HeatMap: Sendable {
     var height: String
     var empty: Bool
 
-    static let left = 56.0, top = 28.0, cellWidth = 80.0, cellHeight = 24.0
+    static let left = 56.0, top = 28.0, cellWidth = 80.0, cellHeight = 40.0
 
     /// ColorBrewer's sequential Oranges, light to dark.
     static let ramp = ["#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801", "#a63603", "#7f2704"]
@@ -70,6 +72,7 @@ struct HeatMap: Sendable {
                         x: WebFormat.plain(Self.left + Double(weekday) * Self.cellWidth), y: WebFormat.plain(y),
                         fill: step.map { Self.ramp[$0] } ?? "#ffffff", ink: (step ?? 0) >= 5 ? "#ffffff" : "#1a1a1a",
                         text: n > 0 ? shareText + (small ? "*" : "") : "",
+                        volume: n > 0 ? "n = " + format.integer(n) : "",
                         small: small,
                         title: "\(weekdays[weekday]) \(WebFormat.pad(Int64(hour))):00 — \(text["dissatisfied"]) \(shareText), n = \(format.integer(n))"
                             + (small ? " (\(text["insufficient"]))" : "")))

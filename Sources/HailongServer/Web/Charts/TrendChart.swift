@@ -20,7 +20,7 @@ struct TrendChart: Sendable {
     var empty: Bool
 
     static let width = 640.0, height = 240.0
-    static let left = 52.0, right = 628.0, top = 14.0, bottom = 200.0
+    static let left = 76.0, right = 620.0, top = 14.0, bottom = 200.0
 
     /// - Parameters:
     ///   - keys: every bucket of the range in order (those without ratings are gaps).
@@ -72,7 +72,8 @@ struct TrendChart: Sendable {
         empty = points.isEmpty
         yTicks = [0.0, 0.25, 0.5, 0.75, 1.0].map { Tick(position: WebFormat.plain(y($0)), label: format.percent($0)) }
         let every = max(1, Int((Double(keys.count) / 8).rounded(.up)))
-        xTicks = keys.indices.filter { $0 % every == 0 || $0 == keys.count - 1 }.map {
+        // Every `every`-th bucket, and the last one when it does not crowd the one before.
+        xTicks = keys.indices.filter { $0 % every == 0 || ($0 == keys.count - 1 && $0 % every >= (every + 1) / 2) }.map {
             Tick(position: WebFormat.plain(x($0)), label: labels[keys[$0]] ?? keys[$0])
         }
         title = text["trend"] + " (" + bucketName + ")"

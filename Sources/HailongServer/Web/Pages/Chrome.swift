@@ -9,7 +9,9 @@ struct Chrome: Sendable {
     struct Crumb: Sendable { var name: String; var href: String? }
     struct PeriodPicker: Sendable {
         struct Option: Sendable { var href: String; var label: String; var current: Bool }
+        struct Hidden: Sendable { var name: String; var value: String }
         var action: String
+        var hidden: [Hidden]
         var options: [Option]
         var from: String
         var to: String
@@ -31,6 +33,8 @@ struct Chrome: Sendable {
     var hasBreadcrumbs: Bool
     var breadcrumbs: [Crumb]
     var picker: PeriodPicker?
+    /// The footnote on how rates are computed, on the pages that show rates.
+    var rateNote: Bool
 }
 
 /// A signed-in request to a page: who, in which language, and the range it asks for.

@@ -16,6 +16,9 @@ struct BoardsPage {
         var clockBad: Bool
         var faults: String?
         var version: String
+        /// Ratings the board's counter recorded in the period, and their satisfaction rate.
+        var ratings: String
+        var rate: String
     }
     var chrome: Chrome
     var rows: [Row]
@@ -59,6 +62,7 @@ struct DossierPage {
     var unit: String
     var counter: String
     var events: [Event]
+    var csv: String
 }
 
 extension WebController {
@@ -80,17 +84,23 @@ extension WebController {
 
     // MARK: Boards
 
-    private func boardRows(_ visit: WebVisit, units: [Unit]) async throws -> [BoardsPage.Row] {
+    private func boardRows(_ visit: WebVisit, units: [Unit], range: PageRange) async throws -> [BoardsPage.Row] {
         let text = visit.text, format = visit.format
         let now = server.now()
         let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let counted = Dictionary(
+            try await reports.rows(units: units, fromDay: range.fromDay, toDay: range.toDay, by: .counter).map { ($0.key, $0) },
+            uniquingKeysWith: { a, _ in a })
         return try await server.store.boards(units: units.map(\.code)).map { board in
             let seen = board.lastSeenAt.flatMap(WallTime.init(rfc3339:))
             let localNow = floorDiv(now.microseconds, 1_000_000) + reports.zones.offset(board.timeZone, atSecond: floorDiv(now.microseconds, 1_000_000))
             let quiet = seen.map { now - $0 > .seconds(3600) } ?? true
             let silent = board.enrolled && !board.revoked && quiet && OpeningHours.standard.isOpen(localSecond: localNow)
-            let state = board.revoked ? text["revoked"] : !board.enrolled ? text["notEnrolled"] : text["ok"]
             let clockBad = board.clockSynced == false
+            let state =
+                board.revoked ? text["revoked"] : !board.enrolled ? text["notEnrolled"] : seen == nil ? text["neverHeard"]
+                : !board.faults.isEmpty ? text["faulty"] : clockBad ? text["clockBad"] : text["ok"]
+            let row = counted[String(board.counterId)]
             return BoardsPage.Row(
                 id: board.id, unit: names[board.unit] ?? board.unit, counter: board.counter, state: state, silent: silent,
                 problem: silent || clockBad || !board.faults.isEmpty,
@@ -98,17 +108,19 @@ extension WebController {
                     ?? text["never"],
                 backlog: board.backlog.map(format.integer) ?? "—",
                 clock: board.clockSynced.map { $0 ? text["clockOk"] : text["clockBad"] } ?? "—", clockBad: clockBad,
-                faults: board.faults.isEmpty ? nil : board.faults.joined(separator: ", "), version: board.version ?? "—")
+                faults: board.faults.isEmpty ? nil : board.faults.joined(separator: ", "), version: board.version ?? "—",
+                ratings: format.integer(row?.total ?? 0), rate: format.percent(row?.rate))
         }
     }
 
     @Sendable func boards(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let visit = try await visit(request)
         let (units, top) = try await scopedUnits(visit, page: .boards)
-        let rows = try await boardRows(visit, units: units)
+        let range = try range(request, zone: top?.timeZone ?? "Asia/Ho_Chi_Minh")
+        let rows = try await boardRows(visit, units: units, range: range)
         let heading = visit.text["boardsHeading"] + (top.map { " — " + $0.name } ?? "")
         let page = BoardsPage(
-            chrome: try await chrome(visit, page: .boards, title: heading, heading: heading, unit: nil, range: nil), rows: rows,
+            chrome: try await chrome(visit, page: .boards, title: heading, heading: heading, unit: top, range: range), rows: rows,
             empty: rows.isEmpty, csv: "/boards.csv" + (top.map { "?" + WebLinks.query([("unit", $0.code)]) } ?? ""))
         return render(page, template: "boards", visit: visit)
     }
@@ -137,7 +149,15 @@ extension WebController {
         let text = visit.text, format = visit.format
         let zones = Dictionary(units.map { ($0.code, $0.timeZone) }, uniquingKeysWith: { a, _ in a })
         let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let rows = try await server.store.alerts(units: units.map(\.code)).map { alert in
+        let range = try range(request, zone: top?.timeZone ?? "Asia/Ho_Chi_Minh")
+        // Open alerts whenever they were raised; acknowledged ones (the history) in the period.
+        let shown = try await server.store.alerts(units: units.map(\.code)).filter { alert in
+            guard alert.acknowledgedBy != nil, let at = WallTime(rfc3339: alert.at) else { return true }
+            let zone = alert.unit.flatMap { zones[$0] } ?? "UTC"
+            let day = reports.zones.localDay(zone, atSecond: floorDiv(at.microseconds, 1_000_000))
+            return (range.fromDay...range.toDay).contains(day)
+        }
+        let rows = shown.map { alert in
             let zone = alert.unit.flatMap { zones[$0] } ?? "UTC"
             return AlertsPage.Row(
                 id: alert.id, at: localTime(alert.at, zone: zone, format: format), kind: text["kind_" + alert.kind],
@@ -148,7 +168,7 @@ extension WebController {
         let heading = text["alertsHeading"] + (top.map { " — " + $0.name } ?? "")
         let done = request.uri.queryParameters.get("done").map { $0 == "1" ? text["ackDone"] : text["ackNone"] }
         let page = AlertsPage(
-            chrome: try await chrome(visit, page: .alerts, title: heading, heading: heading, unit: nil, range: nil), rows: rows,
+            chrome: try await chrome(visit, page: .alerts, title: heading, heading: heading, unit: top, range: range), rows: rows,
             empty: rows.isEmpty, csv: "/alerts.csv" + (top.map { "?" + WebLinks.query([("unit", $0.code)]) } ?? ""), scope: top?.code ?? "",
             done: done)
         return render(page, template: "alerts", visit: visit)
@@ -195,7 +215,7 @@ extension WebController {
         var page = DossierPage(
             chrome: try await chrome(visit, page: .dossier, title: text["dossierHeading"], heading: text["dossierHeading"], unit: nil, range: nil),
             code: raw, notFound: false, found: false, dossier: "", outcomeKey: "", outcome: "", rating: "—", ratedAt: "—", clerk: "—", unit: "—",
-            counter: "—", events: [])
+            counter: "—", events: [], csv: "/dossiers.csv?" + WebLinks.query([("code", raw)]))
         if !raw.isEmpty {
             let code: DossierCode
             do { code = try DossierCode(raw) } catch { throw APIError.badRequest(error.description) }
@@ -217,15 +237,43 @@ extension WebController {
                     page.rating = "\(level)" + (label.map { " — " + $0 } ?? "")
                 }
                 page.ratedAt = reply.ratedAt.map { localTime($0, zone: zone, format: format) } ?? "—"
-                page.clerk = reply.clerk ?? "—"
+                let clerkNames = Dictionary(
+                    try await server.store.clerks(units: units.map(\.code)).map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+                page.clerk = reply.clerk.map { code in clerkNames[code].map { "\($0) (\(code))" } ?? code } ?? "—"
                 page.unit = reply.unit.map { visible[$0]?.name ?? $0 } ?? "—"
                 page.counter = reply.counter ?? "—"
                 page.events = events.map {
-                    DossierPage.Event(at: localTime($0.event.at, zone: zone, format: format), kind: $0.event.kind.rawValue, board: $0.board, clerk: $0.event.clerk ?? "")
+                    DossierPage.Event(
+                        at: localTime($0.event.at, zone: zone, format: format), kind: text.event($0.event), board: $0.board,
+                        clerk: $0.event.clerk.map { clerkNames[$0] ?? $0 } ?? "")
                 }
             }
         }
         return render(page, template: "dossier", visit: visit)
+    }
+}
+
+extension WebController {
+    /// `GET /dossiers.csv?code=…`: the dossier's events as the page's table shows them.
+    @Sendable func dossierCSV(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        let visit = try await visit(request)
+        guard PageKind.dossier.allows(visit.account.role) else { throw APIError.forbidden("role \(visit.account.role.rawValue) may not open this page") }
+        let raw = Text.nfc(request.uri.queryParameters.get("code").map { String($0) } ?? "").trimmingCharacters(in: .whitespaces)
+        let code: DossierCode
+        do { code = try DossierCode(raw) } catch { throw APIError.badRequest(error.description) }
+        let visible = Set(try await server.auth.scope(visit.account, unit: visit.account.unit).map(\.code))
+        let events = try await server.store.events(dossier: code.value).filter { visible.contains($0.unit) }
+        guard !events.isEmpty else { throw APIError.notFound("dossier \(code.value)") }
+        var lines = ["dossier,at,kind,board,unit,counter,clerk,level,outcome,filed_by_arrival"]
+        for stored in events {
+            let event = stored.event
+            lines.append(
+                [
+                    CSV.field(code.value), event.at, event.kind.rawValue, CSV.field(stored.board), CSV.field(stored.unit), CSV.field(stored.counter),
+                    CSV.field(event.clerk ?? ""), event.level.map(String.init) ?? "", event.outcome?.rawValue ?? "", String(stored.filedByArrival),
+                ].joined(separator: ","))
+        }
+        return Self.csv(CSV.bom + lines.joined(separator: "\r\n") + "\r\n", filename: "dossier-\(code.value).csv")
     }
 }
 

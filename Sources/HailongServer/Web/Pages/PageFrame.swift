@@ -29,6 +29,18 @@ enum PageKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// The page for `unit` with `query` (the range): unit pages under `/units/{code}`, boards
+    /// and alerts with `?unit=`.
+    func href(unit: String?, _ query: [(String, String)]) -> String {
+        if let path = unitPath, let unit { return WebLinks.unit(unit, path, query) }
+        switch self {
+        case .dossier: return "/dossiers"
+        default:
+            let items = (unit.map { [("unit", $0)] } ?? []) + query
+            return "/\(rawValue)" + (items.isEmpty ? "" : "?" + WebLinks.query(items))
+        }
+    }
+
     /// Who may open it: technicians see boards only.
     func allows(_ role: Role) -> Bool { role != .technician || self == .boards }
 }
@@ -79,16 +91,8 @@ extension WebController {
         let navUnit = unit?.code ?? visit.account.unit
         var nav: [Chrome.NavLink] = []
         for kind in PageKind.allCases where kind.allows(visit.account.role) {
-            let href: String
-            if let path = kind.unitPath {
-                guard let navUnit else { continue }
-                href = WebLinks.unit(navUnit, path, query)
-            } else if kind == .dossier {
-                href = "/dossiers"
-            } else {
-                href = "/\(kind.rawValue)" + (navUnit.map { "?" + WebLinks.query([("unit", $0)]) } ?? "")
-            }
-            nav.append(Chrome.NavLink(href: href, label: text[kind.textKey], current: kind == page))
+            if kind.unitPath != nil, navUnit == nil { continue }
+            nav.append(Chrome.NavLink(href: kind.href(unit: navUnit, query), label: text[kind.textKey], current: kind == page))
         }
         var crumbs: [Chrome.Crumb] = []
         if let unit {
@@ -99,17 +103,27 @@ extension WebController {
                 chain.append(next)
                 current = next
             }
-            let path = page.unitPath ?? ""
-            crumbs = chain.reversed().map { Chrome.Crumb(name: $0.name, href: $0.code == unit.code ? nil : WebLinks.unit($0.code, path, query)) }
+            // Each ancestor links to the same page of itself; the unit itself, on a page other
+            // than its overview, links back to the overview.
+            crumbs = chain.reversed().map { crumb in
+                let href: String?
+                if crumb.code != unit.code {
+                    href = page.href(unit: crumb.code, query)
+                } else {
+                    href = page == .overview || page.unitPath == nil ? nil : PageKind.overview.href(unit: crumb.code, query)
+                }
+                return Chrome.Crumb(name: crumb.name, href: href)
+            }
         }
         var picker: Chrome.PeriodPicker?
         if let range, let unit {
-            let action = WebLinks.unit(unit.code, page.unitPath ?? "")
+            let action = page.href(unit: page.unitPath == nil ? nil : unit.code, [])
+            let hidden = page.unitPath == nil ? [Chrome.PeriodPicker.Hidden(name: "unit", value: unit.code)] : []
             picker = Chrome.PeriodPicker(
-                action: action,
+                action: action, hidden: hidden,
                 options: ReportPeriod.Name.allCases.map { name in
                     Chrome.PeriodPicker.Option(
-                        href: action + "?" + WebLinks.query([("period", name.rawValue)]), label: text.period(name),
+                        href: page.href(unit: unit.code, [("period", name.rawValue)]), label: text.period(name),
                         current: range.period == .named(name))
                 },
                 from: SatisfactionReport.dayKey(range.fromDay), to: SatisfactionReport.dayKey(range.toDay),
@@ -119,6 +133,6 @@ extension WebController {
         return Chrome(
             lang: visit.language.rawValue, otherLang: languageSwitch.other, langHref: languageSwitch.href, langLabel: languageSwitch.label,
             t: text.all, title: title, heading: heading, account: visit.account.username, csrf: visit.session.csrf, nav: nav,
-            hasBreadcrumbs: !crumbs.isEmpty, breadcrumbs: crumbs, picker: picker)
+            hasBreadcrumbs: !crumbs.isEmpty, breadcrumbs: crumbs, picker: picker, rateNote: page.unitPath != nil)
     }
 }

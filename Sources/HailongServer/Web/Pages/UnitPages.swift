@@ -170,7 +170,8 @@ extension WebController {
                 place = rank
             }
             let position = row.rate.map { text.position(limits.position(rate: $0, n: row.total)) }
-            return RateRowView(row, label: row.label, href: nil, rank: place, format: format, text: text, position: position)
+            let label = dimension == .clerk && row.key.isEmpty ? text["noClerk"] : row.label
+            return RateRowView(row, label: label, href: nil, rank: place, format: format, text: text, position: position)
         }
         let heading = text[kind == .clerks ? "clerksHeading" : "countersHeading"] + " — " + scope.unit.name
         let page = RankingPage(

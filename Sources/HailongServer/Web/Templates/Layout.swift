@@ -36,6 +36,7 @@ extension WebTemplates {
         <form class="period" method="get" action="{{action}}">
           <fieldset>
             <legend>{{t.period}}</legend>
+            {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}
             <ul class="periods">{{#options}}<li><a href="{{href}}"{{#current}} aria-current="true"{{/current}}>{{label}}</a></li>{{/options}}</ul>
             <label>{{t.from}} <input type="date" name="from" value="{{from}}" required></label>
             <label>{{t.to}} <input type="date" name="to" value="{{to}}" required></label>
@@ -48,7 +49,7 @@ extension WebTemplates {
 
     static let foot = #"""
         </main>
-        <footer class="foot"><p>{{t.footer}}</p></footer>
+        <footer class="foot">{{#rateNote}}<p>{{t.footer}}</p>{{/rateNote}}<p>Hailong · <a href="/openapi.yaml">API</a></p></footer>
         </body>
         </html>
         """#

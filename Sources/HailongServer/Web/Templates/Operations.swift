@@ -8,7 +8,7 @@ extension WebTemplates {
         <div class="table-wrap">
         <table id="boards">
           <caption>{{heading}}</caption>
-          <thead><tr><th scope="col">{{t.board}}</th><th scope="col">{{t.unit}}</th><th scope="col">{{t.counter}}</th><th scope="col">{{t.state}}</th><th scope="col">{{t.lastSeen}}</th><th scope="col" class="num">{{t.backlog}}</th><th scope="col">{{t.clock}}</th><th scope="col">{{t.faults}}</th><th scope="col">{{t.version}}</th></tr></thead>
+          <thead><tr><th scope="col">{{t.board}}</th><th scope="col">{{t.unit}}</th><th scope="col">{{t.counter}}</th><th scope="col">{{t.state}}</th><th scope="col">{{t.lastSeen}}</th><th scope="col" class="num">{{t.backlog}}</th><th scope="col">{{t.clock}}</th><th scope="col">{{t.faults}}</th><th scope="col" class="num">{{t.ratingsInPeriod}}</th><th scope="col" class="num">{{t.rate}}</th><th scope="col">{{t.version}}</th></tr></thead>
           <tbody>
           {{#rows}}
           <tr data-key="{{id}}"{{#silent}} class="silent"{{/silent}}{{#problem}} data-problem="true"{{/problem}}>
@@ -20,6 +20,8 @@ extension WebTemplates {
             <td class="num">{{backlog}}</td>
             <td>{{#clockBad}}<strong class="flag">⚠ {{clock}}</strong>{{/clockBad}}{{^clockBad}}{{clock}}{{/clockBad}}</td>
             <td>{{#faults}}<strong class="flag">⚠ {{faults}}</strong>{{/faults}}</td>
+            <td class="num">{{ratings}}</td>
+            <td class="num">{{rate}}</td>
             <td>{{version}}</td>
           </tr>
           {{/rows}}
@@ -101,6 +103,7 @@ extension WebTemplates {
             <tbody>{{#events}}<tr><td>{{at}}</td><th scope="row">{{kind}}</th><td><code>{{board}}</code></td><td>{{clerk}}</td></tr>{{/events}}</tbody>
           </table>
           </div>
+          {{> csvLink}}
         </section>
         {{/found}}
         {{> foot}}

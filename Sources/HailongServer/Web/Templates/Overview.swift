@@ -27,10 +27,10 @@ extension WebTemplates {
           <svg id="trend" viewBox="0 0 640 240" role="img" aria-labelledby="trend-title trend-desc">
             <title id="trend-title">{{title}}</title>
             <desc id="trend-desc">{{desc}}</desc>
-            {{#yTicks}}<line class="grid" x1="52" x2="628" y1="{{position}}" y2="{{position}}"/><text class="axis" x="46" y="{{position}}" dy="4" text-anchor="end">{{label}}</text>{{/yTicks}}
+            {{#yTicks}}<line class="grid" x1="60" x2="628" y1="{{position}}" y2="{{position}}"/><text class="axis" x="54" y="{{position}}" dy="4" text-anchor="end">{{label}}</text>{{/yTicks}}
             {{#segments}}<polygon class="band" points="{{band}}"/><polyline class="line" points="{{line}}"/>{{/segments}}
             {{#points}}<circle class="{{#hollow}}point hollow{{/hollow}}{{^hollow}}point{{/hollow}}" cx="{{cx}}" cy="{{cy}}" r="4"><title>{{title}}</title></circle>{{/points}}
-            {{#xTicks}}<text class="axis" x="{{position}}" y="220" text-anchor="middle">{{label}}</text>{{/xTicks}}
+            {{#xTicks}}<text class="axis" x="{{position}}" y="228" text-anchor="middle">{{label}}</text>{{/xTicks}}
           </svg>
           <figcaption>{{desc}}</figcaption>
           </figure>

@@ -35,15 +35,15 @@ extension WebTemplates {
           {{#empty}}<p>{{t.noData}}</p>{{/empty}}
           {{^empty}}
           <figure class="chart">
-          <svg id="funnel" viewBox="0 0 640 300" role="img" aria-labelledby="funnel-title funnel-desc">
+          <svg id="funnel" viewBox="0 0 640 304" role="img" aria-labelledby="funnel-title funnel-desc">
             <title id="funnel-title">{{title}}</title>
             <desc id="funnel-desc">{{desc}}</desc>
-            {{#yTicks}}<line class="grid" x1="52" x2="628" y1="{{position}}" y2="{{position}}"/><text class="axis" x="46" y="{{position}}" dy="4" text-anchor="end">{{label}}</text>{{/yTicks}}
-            {{#xTicks}}<text class="axis" x="{{position}}" y="280" text-anchor="middle">{{label}}</text>{{/xTicks}}
-            <text class="axis" x="628" y="296" text-anchor="end">{{t.n}}</text>
+            {{#yTicks}}<line class="grid" x1="64" x2="628" y1="{{position}}" y2="{{position}}"/><text class="axis" x="58" y="{{position}}" dy="4" text-anchor="end">{{label}}</text>{{/yTicks}}
+            {{#xTicks}}<text class="axis" x="{{position}}" y="276" text-anchor="middle">{{label}}</text>{{/xTicks}}
+            <text class="axis" x="340" y="298" text-anchor="middle">{{t.n}} →</text>
             <polyline class="limit outer" points="{{outer}}"/><polyline class="limit outer" points="{{outerLow}}"/>
             <polyline class="limit inner" points="{{inner}}"/><polyline class="limit inner" points="{{innerLow}}"/>
-            <line class="target" x1="52" x2="628" y1="{{targetY}}" y2="{{targetY}}"/>
+            <line class="target" x1="64" x2="628" y1="{{targetY}}" y2="{{targetY}}"/>
             {{#points}}
             {{#path}}<path class="point {{shape}}" d="{{path}}"><title>{{title}}</title></path>{{/path}}
             {{^path}}<circle class="point {{shape}}" cx="{{x}}" cy="{{y}}" r="4"><title>{{title}}</title></circle>{{/path}}
@@ -77,7 +77,7 @@ extension WebTemplates {
           <defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern></defs>
           {{#columns}}<text class="axis" x="{{position}}" y="18" text-anchor="middle">{{text}}</text>{{/columns}}
           {{#rowLabels}}<text class="axis" x="50" y="{{position}}" text-anchor="end">{{text}}</text>{{/rowLabels}}
-          {{#cells}}<g><rect class="cell" x="{{x}}" y="{{y}}" width="78" height="22" fill="{{fill}}"><title>{{title}}</title></rect>{{#small}}<rect x="{{x}}" y="{{y}}" width="78" height="22" fill="url(#hatch)" aria-hidden="true"/>{{/small}}<text class="cell-text" x="{{x}}" y="{{y}}" dx="39" dy="15" text-anchor="middle" fill="{{ink}}">{{text}}</text></g>{{/cells}}
+          {{#cells}}<g><rect class="cell" x="{{x}}" y="{{y}}" width="78" height="38" fill="{{fill}}"><title>{{title}}</title></rect>{{#small}}<rect x="{{x}}" y="{{y}}" width="78" height="38" fill="url(#hatch)" aria-hidden="true"/>{{/small}}<text class="cell-text" x="{{x}}" y="{{y}}" dx="39" dy="16" text-anchor="middle" fill="{{ink}}">{{text}}</text><text class="cell-volume" x="{{x}}" y="{{y}}" dx="39" dy="33" text-anchor="middle" fill="{{ink}}">{{volume}}</text></g>{{/cells}}
         </svg>
         <figcaption>{{desc}}</figcaption>
         </figure>
