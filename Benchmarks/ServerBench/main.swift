@@ -427,6 +427,9 @@ struct Seeded: RandomNumberGenerator {
 
 // MARK: - 3. The dashboard's pages over the same year (issue 13)
 
+/// A client that does not follow redirects (the login's 303 carries the session cookie).
+let browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
 /// Signs in through the login form as a browser does and returns the session cookie.
 func webSession(_ base: String, username: String, password: String) async throws -> String {
     let form = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/login"), timeout: .seconds(30))
@@ -439,7 +442,7 @@ func webSession(_ base: String, username: String, password: String) async throws
     post.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
     post.headers.add(name: "Cookie", value: loginCookie)
     post.body = .bytes(ByteBuffer(string: "username=\(username)&password=\(password)&csrf=\(csrf)"))
-    let reply = try await HTTPClient.shared.execute(post, timeout: .seconds(30))
+    let reply = try await browser.execute(post, timeout: .seconds(30))
     guard let session = reply.headers["set-cookie"].first(where: { $0.hasPrefix("hl_session=") })?.split(separator: ";").first else {
         throw CLIError("sign-in failed: \(reply.status)")
     }
@@ -495,6 +498,7 @@ func dashboardBench() async throws {
 
 if arguments.contains("--dashboard") {
     try await dashboardBench()
+    try await browser.shutdown()
     try await HTTPClient.shared.shutdown()
     exit(0)
 }
@@ -574,4 +578,5 @@ try await withServer(store: reportStore) { base in
 }
 try await dashboardBench()
 say("load average at the end \(load())")
+try await browser.shutdown()
 try await HTTPClient.shared.shutdown()
