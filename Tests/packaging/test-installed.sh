@@ -14,6 +14,11 @@
 #     queries, bogus ids), valid requests; nothing may be 5xx (but a documented 503), every
 #     answer comes within 5 s, every error is JSON naming the problem, and the server is the
 #     same process at the end.
+#     Then dashboard-sweep.py asks every route of the managers' dashboard (its own unit tree,
+#     accounts and alert; signed out, forged cookies, admin / ward manager / technician, bad
+#     codes, periods, bodies and CSRF tokens, next= off the server): nothing 5xx, every error an
+#     HTML page, CSP and nosniff on HTML, the session cookie HttpOnly and SameSite=Strict, a
+#     hostile clerk name never unescaped, the same process at the end.
 #  3. The walk-through's ratings are still there; `hailong boards list`, `hailong dossier`,
 #     `hailong-agent status`; the server is the same process; both stop on SIGTERM with exit
 #     status 0 and leave no process behind (a trap kills what is left if the test fails).
@@ -280,6 +285,14 @@ else
     fail "route sweep: $(sed -n 's/^route sweep: //p' "$work/sweep.log" | grep . || echo "route-sweep.py failed")"
 fi
 sed 's/^/    /' "$work/sweep.log"
+
+# --- every route of the managers' dashboard (HTML: not in the OpenAPI document) -------------------
+if python3 "$here/dashboard-sweep.py" --url "$server" --token "$admin" --pid "$server_pid" --limit 5 >"$work/dashboard-sweep.log" 2>&1; then
+    pass "dashboard sweep: $(sed -n 's/^dashboard sweep: //p' "$work/dashboard-sweep.log")"
+else
+    fail "dashboard sweep: $(sed -n 's/^dashboard sweep: //p' "$work/dashboard-sweep.log" | grep . || echo "dashboard-sweep.py failed")"
+fi
+sed 's/^/    /' "$work/dashboard-sweep.log"
 
 # --- after the sweep: the walk-through's state is intact, the CLI's and the agent's views -----------
 in_root "$hl report --unit demo --by clerk" >"$work/report" 2>&1
