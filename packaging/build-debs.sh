@@ -72,7 +72,7 @@ binary_for() { # product -> path or empty
             echo "build-debs.sh: Package.swift declares no '$product' product yet: skipping its package" >&2
             return 0
         fi
-        (cd "$root" && swift build -c release --static-swift-stdlib --product "$product") >&2
+        (cd "$root" && flock /tmp/swift-build.lock swift build -c release --static-swift-stdlib --product "$product") >&2
         echo "$(release_bin_dir)/$product"
         return 0
     fi

@@ -82,6 +82,22 @@ import Testing
         }
     }
 
+    @Test func aServerWithNoUnitYetAnswersEveryPage() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let admin = try await client.signIn("admin", "admin-password")
+            #expect(try await client.web(.get, "/", admin).headers[.location] == "/boards")
+            for path in ["/boards", "/boards.csv", "/alerts", "/alerts.csv", "/dossiers?code=D-1"] {
+                let reply = try await client.web(.get, path, admin)
+                #expect(reply.status == .ok, "\(path): \(reply.status)")
+            }
+            for path in ["/v1/boards", "/v1/alerts", "/v1/clerks", "/v1/counters", "/v1/units"] {
+                let reply = try await client.send(.get, path, token: h.adminToken)
+                #expect(reply.status == .ok, "\(path): \(reply.status) \(reply.text)")
+            }
+        }
+    }
+
     @Test func everyRoleSeesItsPagesAndNothingElse() async throws {
         let h = try await Harness()
         try await h.app().test(.router) { client in

@@ -409,8 +409,11 @@ public final class SQLiteStore: HailongStore {
         return id
     }
 
+    /// `(?,?,…)` for an `IN` list of `count` values; `(NULL)`, which matches nothing and takes
+    /// no argument, for an empty list (a server with no unit yet: `IN (?)` with no argument was
+    /// SQLite error 21, a 500 on the admin's first visit to /boards).
     static func placeholders(_ count: Int) -> String {
-        "(" + Array(repeating: "?", count: max(count, 1)).joined(separator: ",") + ")"
+        count == 0 ? "(NULL)" : "(" + Array(repeating: "?", count: count).joined(separator: ",") + ")"
     }
 }
 

@@ -72,6 +72,7 @@ enum Stylesheet {
         caption { text-align: left; font-weight: 600; padding: 4px 0; }
         th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
         thead th { border-bottom: 2px solid #8a8a8a; font-size: .85rem; }
+        td code, th code { white-space: nowrap; }
         .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         tr.insufficient { color: var(--grey); background: #fafafa; }
         tr.insufficient th a { color: #555; }
