@@ -59,6 +59,7 @@ struct WebController: Sendable {
 
     struct LoginPage {
         var lang: String
+        var title: String
         var otherLang: String
         var langHref: String
         var langLabel: String
@@ -85,7 +86,7 @@ struct WebController: Sendable {
         let token = Secret.token(prefix: "")
         let other: WebLanguage = language == .vi ? .en : .vi
         let page = LoginPage(
-            lang: language.rawValue, otherLang: other.rawValue,
+            lang: language.rawValue, title: text["signIn"], otherLang: other.rawValue,
             langHref: "/login?" + WebLinks.query([("lang", other.rawValue)] + (next == "/" ? [] : [("next", next)])),
             langLabel: other == .en ? "English" : "Tiếng Việt", t: text.all, csrf: token, next: next, username: username, message: message)
         var response = html(library.render(page, withTemplate: "login") ?? "", status: status)
@@ -255,6 +256,7 @@ struct WebController: Sendable {
 
     struct ErrorPage {
         var lang: String
+        var title: String
         var t: [String: String]
         var status: Int
         var heading: String
@@ -271,7 +273,7 @@ struct WebController: Sendable {
         case .badRequest, .unprocessableContent, .contentTooLarge: heading = text["badRequest"]
         default: heading = text["failed"]
         }
-        let page = ErrorPage(lang: language.rawValue, t: text.all, status: Int(status.code), heading: heading, message: message)
+        let page = ErrorPage(lang: language.rawValue, title: "\(status.code) \(heading)", t: text.all, status: Int(status.code), heading: heading, message: message)
         return html(library.render(page, withTemplate: "error") ?? "", status: status)
     }
 }

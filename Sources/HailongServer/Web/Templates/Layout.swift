@@ -1,7 +1,8 @@
 /// The frame of every signed-in page: `{{> head}}` … `{{> foot}}`, rendered with the page's
 /// `Chrome` on top of the context (so `t.…` is the page's text in its language).
 extension WebTemplates {
-    static let head = #"""
+    /// The document's start, on every page (signed in or not): the context gives `lang` and `title`.
+    static let document = #"""
         <!doctype html>
         <html lang="{{lang}}">
         <head>
@@ -11,6 +12,10 @@ extension WebTemplates {
         <link rel="stylesheet" href="/static/app.css">
         <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
         </head>
+        """#
+
+    static let head = #"""
+        {{> document}}
         <body>
         <a class="skip" href="#content">{{t.skip}}</a>
         <header class="top">

@@ -1,14 +1,6 @@
 extension WebTemplates {
     static let login = #"""
-        <!doctype html>
-        <html lang="{{lang}}">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{t.signIn}} — Hailong</title>
-        <link rel="stylesheet" href="/static/app.css">
-        <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
-        </head>
+        {{> document}}
         <body class="login-page">
         <main id="content" class="login">
           <h1>Hailong <span>{{t.brand}}</span></h1>
@@ -30,15 +22,7 @@ extension WebTemplates {
 
     /// Any refusal or failure, signed in or not: what happened and where to go.
     static let error = #"""
-        <!doctype html>
-        <html lang="{{lang}}">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{status}} — Hailong</title>
-        <link rel="stylesheet" href="/static/app.css">
-        <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
-        </head>
+        {{> document}}
         <body>
         <main id="content" class="error">
           <h1>{{status}} · {{heading}}</h1>

@@ -4,7 +4,7 @@ import Mustache
 /// what once let one request kill the installed server: issue 11 §1).
 enum WebTemplates {
     static let all: [String: String] = [
-        "head": head, "foot": foot, "csvLink": csvLink, "rateCells": rateCells,
+        "document": document, "head": head, "foot": foot, "csvLink": csvLink, "rateCells": rateCells,
         "login": login, "error": error, "overview": overview, "ranking": ranking, "heatmap": heatmap,
         "boards": boards, "alerts": alerts, "dossier": dossier,
     ]
