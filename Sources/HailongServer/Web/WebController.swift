@@ -84,11 +84,12 @@ struct WebController: Sendable {
         let (language, languageCookie) = language(request)
         let text = WebText(language: language)
         let token = Secret.token(prefix: "")
-        let other: WebLanguage = language == .vi ? .en : .vi
+        // The form's own switch keeps `next` (a failed POST has it only in its body).
+        let other = language.other
         let page = LoginPage(
             lang: language.rawValue, title: text["signIn"], otherLang: other.rawValue,
             langHref: "/login?" + WebLinks.query([("lang", other.rawValue)] + (next == "/" ? [] : [("next", next)])),
-            langLabel: other == .en ? "English" : "Tiếng Việt", t: text.all, csrf: token, next: next, username: username, message: message)
+            langLabel: other.ownName, t: text.all, csrf: token, next: next, username: username, message: message)
         var response = html(library.render(page, withTemplate: "login") ?? "", status: status)
         for field in headers { response.headers.append(field) }
         let secure = server.cameOverHTTPS(request, context)

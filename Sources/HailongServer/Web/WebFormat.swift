@@ -74,4 +74,8 @@ struct WebFormat: Sendable {
 /// The dashboard's two languages; Vietnamese is the default.
 enum WebLanguage: String, Sendable {
     case vi, en
+
+    /// The language the switch on every page offers, and its name in itself.
+    var other: WebLanguage { self == .vi ? .en : .vi }
+    var ownName: String { self == .en ? "English" : "Tiếng Việt" }
 }

@@ -51,10 +51,10 @@ struct WebVisit: Sendable {
 
     /// The page's own path and query without `lang`, for the language switch.
     func languageSwitch() -> (href: String, label: String, other: String) {
-        let other: WebLanguage = language == .vi ? .en : .vi
+        let other = language.other
         var items = request.uri.queryParameters.filter { $0.key != "lang" }.map { ($0.key, $0.value) }
         items.append(("lang", Substring(other.rawValue)))
-        return (request.uri.path + "?" + WebLinks.query(items.map { (String($0.0), String($0.1)) }), other == .en ? "English" : "Tiếng Việt", other.rawValue)
+        return (request.uri.path + "?" + WebLinks.query(items.map { (String($0.0), String($0.1)) }), other.ownName, other.rawValue)
     }
 }
 
