@@ -110,6 +110,54 @@ import Testing
         }
     }
 
+    /// Reports keep what they know of the series in memory; a series, clerk or unit made after a
+    /// report was read, by this server or by another writer of the same database (the CLI's
+    /// offline commands, another server), is in the next report.
+    @Test func aSeriesOrClerkMadeAfterAReportIsInTheNextOne() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-catalog-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try SQLiteStore(path: path)
+        let clock = TestClock()
+        var config = ServerConfig()
+        config.path = path
+        config.minN = 1
+        config.bcryptCost = 4
+        let admin = try await createAccount(store: store, username: "admin", password: "admin-password", role: .admin, unit: nil, bcryptCost: 4, now: clock.now()).1
+        try await buildApplication(config, store: store, now: { clock.now() }).test(.router) { client in
+            try await client.unit("root", "Gốc", parent: nil, admin: admin)
+            let board = try await client.board(unit: "root", counter: "Quầy 1", admin: admin)
+            func report() async throws -> [String: (String, Int64)] {
+                let reply = try await client.send(.get, "/v1/reports/satisfaction?unit=root&from=2026-11-01&to=2026-11-30&by=clerk", token: admin)
+                #expect(reply.status == .ok, "\(reply.text)")
+                return Dictionary(uniqueKeysWithValues: try reply.decode(Report.self).rows.map { ($0.key, ($0.label, $0.total)) })
+            }
+            #expect(try await report().isEmpty)
+            #expect(try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, [rating(1, "2026-11-23T02:00:00Z", level: 3, clerk: "NV01")])).status == .ok)
+            #expect(try await report().mapValues(\.1) == ["NV01": 1])
+            // A new clerk at the same counter: a new series, made by this server's ingest.
+            #expect(try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, [rating(2, "2026-11-23T03:00:00Z", level: 1, clerk: "NV02")])).status == .ok)
+            #expect(try await report().mapValues(\.1) == ["NV01": 1, "NV02": 1])
+            // Another writer of the same file: a unit, a counter, a board and its first ratings.
+            let other = try SQLiteStore(path: path)
+            _ = try await other.createUnit(NewUnit(code: "p1", name: "Phường 1", parent: "root", timeZone: nil))
+            let counter = try await other.createCounter(unit: "p1", name: "Quầy A")
+            let created = try await other.createBoard(unit: "p1", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: clock.now() + .seconds(600))
+            let enrolled = try await other.enroll(codeHash: "code", tokenHash: "token", now: clock.now())
+            #expect(enrolled.id == created.id)
+            let sent = batch(Enrolled(id: created.id, token: "", counterId: counter.id), [rating(1, "2026-11-24T02:00:00Z", level: 2, clerk: "NV03")])
+            let outcome = try await other.ingest(
+                board: try #require(try await other.board(id: created.id)), batch: sent,
+                events: try sent.checked(scale: .vn3, receivedAt: clock.now()), receivedAt: clock.now())
+            #expect(outcome == .stored(acknowledgedSeq: 1, newEvents: 1, mismatches: 0))
+            try await other.upsertClerks([Clerk(code: "NV03", name: "Trần Thị Ba", unit: "p1")])
+            let after = try await report()
+            #expect(after.mapValues(\.1) == ["NV01": 1, "NV02": 1, "NV03": 1])
+            #expect(after["NV03"]?.0 == "Trần Thị Ba")
+            let byUnit = try await client.send(.get, "/v1/reports/satisfaction?unit=root&from=2026-11-01&to=2026-11-30&by=unit", token: admin)
+            #expect(Set(try byUnit.decode(Report.self).rows.map(\.key)) == ["root", "p1"])
+        }
+    }
+
     private struct Counts {
         var levels: [String: Int64] = [:]
         var rated: Int64 = 0

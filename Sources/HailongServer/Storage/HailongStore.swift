@@ -38,8 +38,8 @@ public protocol HailongStore: Sendable {
     // MARK: Reads
     /// The units' counts over the local days `fromDay...toDay`, per group and scale: each series'
     /// running total at `toDay` minus the one at `fromDay − 1` (a day after the last one anything
-    /// was filed on reads as that day), summed in the store. Groups whose counts are all zero may
-    /// be listed.
+    /// was filed on reads as that day), summed in the store. A group's scales are listed next to
+    /// each other; groups whose counts are all zero may be listed.
     func rangeCounts(unitIds: [Int64], fromDay: Int64, toDay: Int64, groupBy: RunningGroup) async throws -> [GroupCount]
     /// The units' own running totals at each of `days`, summed over the units, per day and scale
     /// (clamped like `rangeCounts`; every requested day is a position of the result, or absent

@@ -225,6 +225,23 @@ extension SQLiteStore {
                     ALTER TABLE alerts ADD COLUMN ack_comment TEXT;
                     """)
         }
+        // Reports keep what they know of the series in memory (`ReportCatalog`, issue 14); this
+        // version moves in the same transaction as any change to what it holds, whoever writes.
+        migrator.registerMigration("v9-catalog-version") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+                    INSERT INTO catalog_version(id, version) VALUES (1, 1);
+                    """)
+            let bump = "BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END"
+            for table in ["units", "counters", "clerks", "report_series"] {
+                // A series' first day is not in the catalog (a late event moves it).
+                let update = table == "report_series" ? "UPDATE OF kind, unit_id, counter_id, clerk, scale" : "UPDATE"
+                for (name, event) in [("insert", "INSERT"), ("update", update), ("delete", "DELETE")] {
+                    try db.execute(sql: "CREATE TRIGGER \(table)_catalog_\(name) AFTER \(event) ON \(table) \(bump)")
+                }
+            }
+        }
         return migrator
     }
 }

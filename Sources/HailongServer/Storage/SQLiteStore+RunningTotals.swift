@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import HailongDomain
 
 /// The running totals behind every report (issue 14; the kinds are described at `RunningKind`).
@@ -14,29 +15,46 @@ extension SQLiteStore {
 
     public func rangeCounts(unitIds: [Int64], fromDay: Int64, toDay: Int64, groupBy: RunningGroup) async throws -> [GroupCount] {
         guard !unitIds.isEmpty, fromDay <= toDay else { return [] }
-        let (kind, group): (RunningKind, String) =
-            switch groupBy {
-            case .unit: (.unit, "CAST(unit_id AS TEXT)")
-            case .counter: (.series, "CAST(counter_id AS TEXT)")
-            case .clerk: (.series, "clerk")
-            }
-        // The total at the range's end minus the one before its start, row by row, summed per group.
-        let difference = Self.countColumns.map { "sum(CASE WHEN day = ?1 THEN \($0) ELSE -\($0) END)" }.joined(separator: ", ")
+        let kind: RunningKind = groupBy == .unit ? .unit : .series
+        // Integer columns only, in the primary key's order (one seek per unit and day): the
+        // total at the range's end is added, the one before its start subtracted, into each
+        // series' group slot of the catalog.
         let sql = """
-            SELECT \(group), scale, \(difference) FROM running_day
-            WHERE kind = ?3 AND day IN (?1, ?2) AND unit_id IN \(Self.placeholders(unitIds.count))
-            GROUP BY 1, 2
+            SELECT series_id, day, \(Self.runningColumns) FROM running_day
+            WHERE kind = ? AND unit_id IN \(Self.placeholders(unitIds.count)) AND day IN (?, ?)
             """
         return try await writer.read { db in
             guard let horizon = try Self.horizon(db) else { return [] }
             let high = min(toDay, horizon), low = min(fromDay - 1, horizon)
             guard low < high else { return [] }
-            var arguments: StatementArguments = [high, low, kind.rawValue]
+            let catalog = try catalogCache.catalog(db)
+            var arguments: StatementArguments = [kind.rawValue]
             arguments += StatementArguments(unitIds)
+            arguments += [high, low]
+            let slots = catalog.slots(groupBy)
+            var sums = [SIMD8<Int64>](repeating: .zero, count: slots.slots.count)
+            var touched = [Bool](repeating: false, count: slots.slots.count)
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            // Every column is an integer: read straight from the statement GRDB stepped.
+            let raw = statement.sqliteStatement
+            while try rows.next() != nil {
+                let series = try catalog.series(sqlite3_column_int64(raw, 0))
+                let slot = Int(catalog.slot(of: series, groupBy))
+                guard slot >= 0 else { continue }
+                let counts = Self.counts(raw, from: 2)
+                if sqlite3_column_int64(raw, 1) == high { sums[slot] &+= counts } else { sums[slot] &-= counts }
+                touched[slot] = true
+            }
+            // A group's scales next to each other (the protocol's promise): by group number.
+            var order = slots.slots.indices.filter { touched[$0] }
+            order.sort { slots.groupNumbers[$0] < slots.groupNumbers[$1] || (slots.groupNumbers[$0] == slots.groupNumbers[$1] && $0 < $1) }
             var counts: [GroupCount] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-            while let row = try rows.next() {
-                counts.append(GroupCount(group: row[0], scale: Scale(rawValue: row[1]) ?? .vn3, counts: Self.counts(row, from: 2)))
+            counts.reserveCapacity(order.count)
+            for index in order {
+                var tally = TallyCounts()
+                tally.lanes = sums[index]
+                counts.append(GroupCount(group: slots.slots[index].group, scale: slots.slots[index].scale, counts: tally))
             }
             return counts
         }
@@ -55,40 +73,73 @@ extension SQLiteStore {
             if dense { arguments += [low, high] } else { arguments += StatementArguments(Array(effective)) }
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT day, scale, \(Self.countColumns.map { "sum(\($0))" }.joined(separator: ", ")) FROM running_day
+                    SELECT series_id, day, \(Self.runningColumns) FROM running_day
                     WHERE kind = 0 AND unit_id IN \(Self.placeholders(unitIds.count)) AND \(dayFilter)
-                    GROUP BY day, scale
                     """)
-            var byDay: [Int64: [PositionCount]] = [:]
+            // Summed here, by day offset and scale (the series' own, from the catalog), not by a
+            // GROUP BY that sorts the rows; integer columns only.
+            let catalog = try catalogCache.catalog(db)
+            let span = Int(high - low + 1)
+            var sums: [Scale: [SIMD8<Int64>]] = [:]
             let rows = try Row.fetchCursor(statement, arguments: arguments)
-            while let row = try rows.next() {
-                let day: Int64 = row[0]
-                guard effective.contains(day) else { continue }
-                byDay[day, default: []].append(PositionCount(position: day, scale: Scale(rawValue: row[1]) ?? .vn3, counts: Self.counts(row, from: 2)))
+            let raw = statement.sqliteStatement
+            while try rows.next() != nil {
+                let series = try catalog.series(sqlite3_column_int64(raw, 0))
+                let offset = Int(sqlite3_column_int64(raw, 1) - low)
+                guard offset >= 0, offset < span else { continue }
+                sums[series.scale, default: [SIMD8<Int64>](repeating: .zero, count: span)][offset] &+= Self.counts(raw, from: 2)
             }
+            var result: [PositionCount] = []
             // Each requested day answers with its clamped day's totals.
-            return Set(days).sorted().flatMap { day in
-                (byDay[min(day, horizon)] ?? []).map { PositionCount(position: day, scale: $0.scale, counts: $0.counts) }
+            for day in Set(days).sorted() {
+                let offset = Int(min(day, horizon) - low)
+                for scale in Scale.allCases {
+                    guard let lanes = sums[scale]?[offset], lanes != .zero else { continue }
+                    var counts = TallyCounts()
+                    counts.lanes = lanes
+                    result.append(PositionCount(position: day, scale: scale, counts: counts))
+                }
             }
+            return result
         }
     }
 
     public func hourCounts(unitIds: [Int64], fromHour: Int64, toHour: Int64) async throws -> [PositionCount] {
         guard !unitIds.isEmpty, fromHour <= toHour else { return [] }
-        var arguments = StatementArguments(unitIds)
-        arguments += [fromHour, toHour]
-        let frozen = arguments
         return try await writer.read { db in
+            // Summed in an array of the hours that can hold counts: from the first series' first
+            // day to the last day filed on (a 10-year range asked of a 1-year database is a year).
+            guard let horizon = try Self.horizon(db),
+                let firstDay = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(first_day) FROM report_series"))
+            else { return [] }
+            let fromHour = max(fromHour, firstDay * 24), toHour = min(toHour, horizon * 24 + 23)
+            guard fromHour <= toHour else { return [] }
+            let span = Int(toHour - fromHour + 1)
+            var arguments = StatementArguments(unitIds)
+            arguments += [fromHour, toHour]
+            let frozen = arguments
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT bucket, scale, \(Self.countColumns.map { "sum(\($0))" }.joined(separator: ", ")) FROM rollup_unit_hour
+                    SELECT bucket, scale, \(Self.runningColumns) FROM rollup_unit_hour
                     WHERE unit_id IN \(Self.placeholders(unitIds.count)) AND bucket BETWEEN ? AND ?
-                    GROUP BY bucket, scale
                     """)
-            var counts: [PositionCount] = []
+            var sums: [Scale: [SIMD8<Int64>]] = [:]
             let rows = try Row.fetchCursor(statement, arguments: frozen)
-            while let row = try rows.next() {
-                counts.append(PositionCount(position: row[0], scale: Scale(rawValue: row[1]) ?? .vn3, counts: Self.counts(row, from: 2)))
+            let raw = statement.sqliteStatement
+            while try rows.next() != nil {
+                let offset = Int(sqlite3_column_int64(raw, 0) - fromHour)
+                guard offset >= 0, offset < span else { continue }
+                let scale = Self.scale(raw, 1)
+                sums[scale, default: [SIMD8<Int64>](repeating: .zero, count: span)][offset] &+= Self.counts(raw, from: 2)
+            }
+            var counts: [PositionCount] = []
+            for offset in 0..<span {
+                for scale in Scale.allCases {
+                    guard let lanes = sums[scale]?[offset], lanes != .zero else { continue }
+                    var tally = TallyCounts()
+                    tally.lanes = lanes
+                    counts.append(PositionCount(position: fromHour + Int64(offset), scale: scale, counts: tally))
+                }
             }
             return counts
         }
@@ -100,11 +151,23 @@ extension SQLiteStore {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT day FROM running_horizon WHERE id = 1"))
     }
 
-    /// The seven count columns starting at `index`.
-    static func counts(_ row: Row, from index: Int) -> TallyCounts {
-        var counts = TallyCounts()
-        for lane in 0..<7 { counts.lanes[lane] = row[index + lane] }
-        return counts
+    private static let scaleNames = Scale.allCases.map { (scale: $0, bytes: Array($0.rawValue.utf8)) }
+
+    /// The scale in text column `index` of the statement's current row, matched by its bytes
+    /// (no String per row).
+    static func scale(_ statement: SQLiteStatement, _ index: Int32) -> Scale {
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard let text = sqlite3_column_text(statement, index) else { return .vn3 }
+        let bytes = UnsafeBufferPointer(start: text, count: count)
+        return scaleNames.first { $0.bytes.elementsEqual(bytes) }?.scale ?? .vn3
+    }
+
+    /// The seven count columns starting at `index` of the statement's current row.
+    static func counts(_ statement: SQLiteStatement, from index: Int32) -> SIMD8<Int64> {
+        SIMD8(
+            sqlite3_column_int64(statement, index), sqlite3_column_int64(statement, index + 1), sqlite3_column_int64(statement, index + 2),
+            sqlite3_column_int64(statement, index + 3), sqlite3_column_int64(statement, index + 4),
+            sqlite3_column_int64(statement, index + 5), sqlite3_column_int64(statement, index + 6), 0)
     }
 
     // MARK: Upkeep, in the ingest transaction
@@ -195,7 +258,7 @@ extension SQLiteStore {
         let copy = try db.cachedStatement(
             sql: """
                 INSERT INTO running_day(kind, unit_id, day, series_id, counter_id, clerk, scale, \(runningColumns))
-                SELECT kind, unit_id, ?, series_id, counter_id, clerk, scale, \(runningColumns) FROM running_day
+                SELECT kind, unit_id, ?, series_id, counter_id, clerk, scale, \(Self.runningColumns) FROM running_day
                 WHERE kind IN (0, 1) AND unit_id IN (SELECT DISTINCT unit_id FROM report_series) AND day = ?
                 """)
         for day in (from + 1)...to { try copy.execute(arguments: [day, from]) }

@@ -28,6 +28,7 @@ public struct StorageOpenError: Error, CustomStringConvertible {
 public final class SQLiteStore: HailongStore {
     let writer: any DatabaseWriter
     let zones = ZoneOffsets()
+    let catalogCache = CatalogCache()
     private let logger: Logger
 
     /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory one.
@@ -85,36 +86,23 @@ public final class SQLiteStore: HailongStore {
         }
     }
 
-    private static let unitColumns = "u.id, u.code, u.name, p.code AS parent, u.time_zone FROM units u LEFT JOIN units p ON p.id = u.parent_id"
-
-    private static func unit(_ row: Row) -> Unit {
-        Unit(id: row["id"], code: row["code"], name: row["name"], parent: row["parent"], timeZone: row["time_zone"])
+    /// The units, subtrees, counters and clerks read from the catalog (`Catalog`): a report or a
+    /// scope check reads them on every request.
+    func catalog() async throws -> Catalog {
+        try await writer.read { db in try catalogCache.catalog(db) }
     }
 
     public func units() async throws -> [Unit] {
-        try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.unitColumns) ORDER BY u.code").map(Self.unit)
-        }
+        try await catalog().units
     }
 
     public func unit(code: String) async throws -> Unit? {
-        try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.unitColumns) WHERE u.code = ?", arguments: [Text.nfc(code)]).map(Self.unit)
-        }
+        let catalog = try await catalog()
+        return catalog.unitIndex[Text.nfc(code)].map { catalog.units[$0] }
     }
 
     public func subtree(of code: String) async throws -> [Unit] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    WITH RECURSIVE sub(id) AS (
-                        SELECT id FROM units WHERE code = ?
-                        UNION SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id)
-                    SELECT \(Self.unitColumns) WHERE u.id IN (SELECT id FROM sub) ORDER BY u.code
-                    """, arguments: [Text.nfc(code)]
-            ).map(Self.unit)
-        }
+        try await catalog().subtree(of: Text.nfc(code))
     }
 
     public func createCounter(unit: String, name: String) async throws -> CounterInfo {
@@ -129,13 +117,8 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func counters(units: [String]) async throws -> [CounterInfo] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT c.id, u.code, c.name FROM counters c JOIN units u ON u.id = c.unit_id WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY u.code, c.name",
-                arguments: StatementArguments(units)
-            ).map { CounterInfo(id: $0[0], unit: $0[1], name: $0[2]) }
-        }
+        let codes = Set(units)
+        return try await catalog().counters.filter { codes.contains($0.unit) }
     }
 
     public func upsertClerks(_ clerks: [Clerk]) async throws {
@@ -152,14 +135,8 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func clerks(units: [String]) async throws -> [Clerk] {
-        try await writer.read { db in
-            try Array(
-                Row.fetchCursor(
-                    db,
-                    sql: "SELECT k.code, k.name, u.code FROM clerks k JOIN units u ON u.id = k.unit_id WHERE u.code IN \(Self.placeholders(units.count)) ORDER BY k.code",
-                    arguments: StatementArguments(units)
-                ).map { Clerk(code: $0[0], name: $0[1], unit: $0[2]) })
-        }
+        let codes = Set(units)
+        return try await catalog().clerks.filter { codes.contains($0.unit) }
     }
 
     // MARK: Boards
