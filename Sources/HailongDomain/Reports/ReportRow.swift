@@ -45,17 +45,29 @@ public struct ReportRow: Equatable, Sendable, Codable {
     public init(
         key: String, label: String, levels: [Int: Int64], satisfied: Int64, rated: Int64, unrated: Int64, minimumN: Int64
     ) {
-        let total = levels.values.reduce(0, +)
         var byText: [String: Int64] = [:]
         for (level, count) in levels { byText[String(level)] = count }
+        self.init(key: key, label: label, levelsByText: byText, satisfied: satisfied, rated: rated, unrated: unrated, minimumN: minimumN)
+    }
+
+    /// The same, with the levels keyed as text already (a report of thousands of rows builds
+    /// one dictionary per row, not two).
+    public init(
+        key: String, label: String, levelsByText levels: [String: Int64], satisfied: Int64, rated: Int64, unrated: Int64,
+        minimumN: Int64
+    ) {
+        let total = levels.values.reduce(0, +)
         let interval = total > 0 ? WilsonInterval(successes: satisfied, total: total) : nil
         self.init(
-            key: key, label: label, levels: byText, total: total, satisfied: satisfied,
+            key: key, label: label, levels: levels, total: total, satisfied: satisfied,
             rate: total > 0 ? Double(satisfied) / Double(total) : nil,
             wilsonLow: interval?.low, wilsonHigh: interval?.high,
             responseRate: rated + unrated > 0 ? Double(rated) / Double(rated + unrated) : nil,
             insufficient: total < minimumN)
     }
+
+    /// A level's key in `levels` ("1"…"5").
+    public static let levelKeys = ["", "1", "2", "3", "4", "5"]
 }
 
 extension ReportRow {

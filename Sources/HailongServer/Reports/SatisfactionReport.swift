@@ -51,13 +51,15 @@ struct SatisfactionReport: Sendable {
     func rows(units: [Unit], fromDay: Int64, toDay: Int64, by dimension: ReportDimension) async throws -> [ReportRow] {
         let unitIds = units.map(\.id)
         let unitById = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var tallies: [String: Tally] = [:]
+        // The store lists a key's scales next to each other: merged into the last entry, no
+        // dictionary of thousands of keys.
+        var entries = Entries()
         switch dimension {
         case .unit, .counter, .clerk:
             let group: RunningGroup = dimension == .unit ? .unit : dimension == .counter ? .counter : .clerk
             for count in try await store.rangeCounts(unitIds: unitIds, fromDay: fromDay, toDay: toDay, groupBy: group) {
                 let key = dimension == .unit ? (Int64(count.group).flatMap { unitById[$0]?.code } ?? count.group) : count.group
-                tallies[key, default: Tally()].add(count.counts, count.scale)
+                entries.add(key, count.counts, count.scale)
             }
         case .day, .week, .month:
             // Each bucket ends at its last day inside the range; it holds the units' totals there
@@ -84,7 +86,7 @@ struct SatisfactionReport: Sendable {
                 let current = totals[end] ?? [:]
                 for (scale, counts) in current {
                     let added = counts - (previous[scale] ?? TallyCounts())
-                    if !added.isZero { tallies[key, default: Tally()].add(added, scale) }
+                    if !added.isZero { entries.add(key, added, scale) }
                 }
                 previous = current
             }
@@ -93,32 +95,46 @@ struct SatisfactionReport: Sendable {
             // same span of them for every unit.
             for count in try await store.hourCounts(unitIds: unitIds, fromHour: fromDay * 24, toHour: toDay * 24 + 23) {
                 let key = Self.dayKey(floorDiv(count.position, 24)) + "T" + Self.pad(count.position - floorDiv(count.position, 24) * 24, 2)
-                tallies[key, default: Tally()].add(count.counts, count.scale)
+                entries.add(key, count.counts, count.scale)
             }
         }
+        let labels = try await labels(for: dimension, units: units)
+        var rows: [ReportRow] = []
+        rows.reserveCapacity(entries.keys.count)
         // A key whose counts cancel out (a series with nothing in the range) is no row.
-        tallies = tallies.filter { !$0.value.counts.isZero }
-        let labels = try await labels(for: dimension, keys: Array(tallies.keys), units: units)
-        var rows = tallies.map { key, tally in
-            var levels: [Int: Int64] = [:]
-            for level in 1...5 where tally.counts.ratings(level) != 0 { levels[level] = tally.counts.ratings(level) }
-            return ReportRow(
-                key: key, label: labels[key] ?? key, levels: levels, satisfied: tally.satisfied, rated: tally.counts.rated,
-                unrated: tally.counts.unrated, minimumN: minimumN)
-        }
+        for (key, tally) in zip(entries.keys, entries.tallies) where !tally.counts.isZero { rows.append(row(key, labels[key] ?? key, tally)) }
         switch dimension {
         case .hour, .day, .week, .month:
-            rows.sort { $0.key < $1.key }
+            return rows.sorted { $0.key < $1.key }
         case .unit, .counter, .clerk:
-            // Ranked by the interval's lower bound (a small sample cannot top the table);
-            // insufficient rows are shown after, unranked, by key.
-            rows.sort { a, b in
-                if a.insufficient != b.insufficient { return !a.insufficient }
-                if !a.insufficient, a.wilsonLow != b.wilsonLow { return (a.wilsonLow ?? 0) > (b.wilsonLow ?? 0) }
-                return a.key < b.key
-            }
+            return Self.ranked(rows)
         }
-        return rows
+    }
+
+    /// Ranked by the interval's lower bound (a small sample cannot top the table); insufficient
+    /// rows after, unranked, by key. Sorts small keys, then moves each row once.
+    static func ranked(_ rows: [ReportRow]) -> [ReportRow] {
+        let keys = rows.map { (insufficient: $0.insufficient, low: $0.wilsonLow ?? 0) }
+        let order = rows.indices.sorted { a, b in
+            if keys[a].insufficient != keys[b].insufficient { return !keys[a].insufficient }
+            if !keys[a].insufficient, keys[a].low != keys[b].low { return keys[a].low > keys[b].low }
+            return rows[a].key < rows[b].key
+        }
+        return order.map { rows[$0] }
+    }
+
+    /// Keys in the order first added, each with its tally; an add to the last key merges.
+    private struct Entries {
+        var keys: [String] = []
+        var tallies: [Tally] = []
+
+        mutating func add(_ key: String, _ counts: TallyCounts, _ scale: Scale) {
+            if keys.last != key {
+                keys.append(key)
+                tallies.append(Tally())
+            }
+            tallies[tallies.count - 1].add(counts, scale)
+        }
     }
 
     /// The subtree's total and each child of `root` with its own subtree (the dashboard's
@@ -146,23 +162,19 @@ struct SatisfactionReport: Sendable {
                 children[child, default: Tally()].add(count.counts, count.scale)
             }
         }
-        func row(_ key: String, _ label: String, _ tally: Tally) -> ReportRow {
-            var levels: [Int: Int64] = [:]
-            for level in 1...5 where tally.counts.ratings(level) != 0 { levels[level] = tally.counts.ratings(level) }
-            return ReportRow(
-                key: key, label: label, levels: levels, satisfied: tally.satisfied, rated: tally.counts.rated,
-                unrated: tally.counts.unrated, minimumN: minimumN)
-        }
-        var rows = units.filter { $0.parent == root.code }.map { row($0.code, $0.name, children[$0.code] ?? Tally()) }
-        rows.sort { a, b in
-            if a.insufficient != b.insufficient { return !a.insufficient }
-            if !a.insufficient, a.wilsonLow != b.wilsonLow { return (a.wilsonLow ?? 0) > (b.wilsonLow ?? 0) }
-            return a.key < b.key
-        }
-        return (row(root.code, root.name, total), rows)
+        let rows = units.filter { $0.parent == root.code }.map { row($0.code, $0.name, children[$0.code] ?? Tally()) }
+        return (row(root.code, root.name, total), Self.ranked(rows))
     }
 
-    private func labels(for dimension: ReportDimension, keys: [String], units: [Unit]) async throws -> [String: String] {
+    private func row(_ key: String, _ label: String, _ tally: Tally) -> ReportRow {
+        var levels = [String: Int64](minimumCapacity: 5)
+        for level in 1...5 where tally.counts.ratings(level) != 0 { levels[ReportRow.levelKeys[level]] = tally.counts.ratings(level) }
+        return ReportRow(
+            key: key, label: label, levelsByText: levels, satisfied: tally.satisfied, rated: tally.counts.rated,
+            unrated: tally.counts.unrated, minimumN: minimumN)
+    }
+
+    private func labels(for dimension: ReportDimension, units: [Unit]) async throws -> [String: String] {
         switch dimension {
         case .unit:
             return Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
