@@ -201,7 +201,7 @@ package.targets += [
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Mustache", package: "swift-mustache"),
         ],
-        exclude: ["Ingest/ingest_json.proto", "Reports/report_json.proto"],
+        exclude: ["Ingest/ingest_json.proto"],
         swiftSettings: strict
     ),
     // The `hailong` CLI's logic (HTTP calls, tables, config), testable without a process.

@@ -4,9 +4,9 @@ import HailongDomain
 import HailongTestSupport
 import Testing
 
-/// Report JSON is written by SwiftProtobuf's JSON encoder (`ReportBody`): it must be the object
-/// Foundation's JSONEncoder wrote — the keys in sorted order, counts as numbers, absent rates
-/// left out, `false`/0/`{}` written — and read back by clients' Codable as the same report.
+/// Report JSON is written by `ReportBody`: it must be the object Foundation's JSONEncoder wrote —
+/// the keys in sorted order, counts as numbers, absent rates left out, `false`/0/`{}` written —
+/// and read back by clients' Codable as the same report.
 @Suite struct ReportBodyTests {
     @Test func rowsAreWrittenWithSortedKeysAndNumbers() throws {
         let report = Report(rows: [
@@ -17,7 +17,7 @@ import Testing
                 key: "", label: "", levels: [:], total: 0, satisfied: 0, rate: nil, wilsonLow: nil, wilsonHigh: nil,
                 responseRate: nil, insufficient: true),
         ])
-        let text = String(decoding: try ReportBody.json(report), as: UTF8.self)
+        let text = String(decoding: ReportBody.json(report), as: UTF8.self)
         #expect(
             text == """
                 {"rows":[{"insufficient":false,"key":"NV01","label":"Nguyễn Văn \\"Bé\\", Tổ 1","levels":{"1":2,"3":5},\
@@ -43,7 +43,7 @@ import Testing
                     wilsonLow: fraction(), wilsonHigh: fraction(), responseRate: fraction(), insufficient: random.below(2) == 0)
             }
             let report = Report(rows: rows)
-            let bytes = Data(try ReportBody.json(report))
+            let bytes = Data(ReportBody.json(report))
             #expect(try JSONDecoder().decode(Report.self, from: bytes) == report)
             let ours = try JSONSerialization.jsonObject(with: bytes) as? NSDictionary
             let foundation = try JSONSerialization.jsonObject(with: JSONEncoder.hailong.encode(report)) as? NSDictionary
@@ -52,17 +52,33 @@ import Testing
     }
 
     @Test func anEmptyReportHasEmptyRows() throws {
-        #expect(String(decoding: try ReportBody.json(Report(rows: [])), as: UTF8.self) == #"{"rows":[]}"#)
+        #expect(String(decoding: ReportBody.json(Report(rows: [])), as: UTF8.self) == #"{"rows":[]}"#)
     }
 
-    /// A level outside 1–5 does not fit report_json.proto: JSONEncoder writes that report.
-    @Test func aLevelOutsideOneToFiveIsWrittenByJSONEncoder() throws {
+    /// A level outside 1–5 (none exists, DESIGN §2) is written all the same, in sorted order.
+    @Test func anyLevelKeyIsWrittenInSortedOrder() throws {
         let report = Report(rows: [
             ReportRow(
-                key: "k", label: "l", levels: ["6": 1], total: 1, satisfied: 0, rate: 0, wilsonLow: 0, wilsonHigh: 0.79,
+                key: "k", label: "l", levels: ["6": 1, "10": 2, "2": 3], total: 6, satisfied: 0, rate: 0, wilsonLow: 0, wilsonHigh: 0.79,
                 responseRate: nil, insufficient: true)
         ])
-        #expect(ReportBody.message(report) == nil)
-        #expect(try ReportBody.json(report) == Array(JSONEncoder.hailong.encode(report)))
+        let ours = try JSONSerialization.jsonObject(with: Data(ReportBody.json(report))) as? NSDictionary
+        let foundation = try JSONSerialization.jsonObject(with: JSONEncoder.hailong.encode(report)) as? NSDictionary
+        #expect(ours != nil && ours == foundation)
+        let text = String(decoding: ReportBody.json(report), as: UTF8.self)
+        #expect(text.contains(#""levels":{"10":2,"2":3,"6":1}"#), "\(text)")
+        #expect(try JSONDecoder().decode(Report.self, from: Data(ReportBody.json(report))) == report)
+    }
+
+    /// Numbers at their limits: the largest and smallest counts, rates near 0 and 1 (exponents).
+    @Test func extremeNumbersReadBackUnchanged() throws {
+        let report = Report(rows: [
+            ReportRow(
+                key: "\u{0}\u{1f}\t", label: "\u{2028}", levels: ["1": Int64.max, "2": Int64.min, "3": 0], total: -1, satisfied: Int64.min,
+                rate: 1e-300, wilsonLow: 5e-324, wilsonHigh: 0.9999999999999999, responseRate: 1, insufficient: false)
+        ])
+        let bytes = Data(ReportBody.json(report))
+        #expect(try JSONDecoder().decode(Report.self, from: bytes) == report)
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""key":"\u0000\u001f\t""#))
     }
 }

@@ -181,7 +181,7 @@ struct ReportsController {
             case "json":
                 return Response(
                     status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: try ReportBody.json(Report(rows: rows)))))
+                    body: .init(byteBuffer: ByteBuffer(bytes: ReportBody.json(Report(rows: rows)))))
             case "csv":
                 return Response(
                     status: .ok,
