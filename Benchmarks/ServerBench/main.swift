@@ -5,7 +5,8 @@
 //  2. report latency p50/p99 for by=clerk over one year of 1,000 boards (≥ 20 M events, rolled
 //     up) through the real endpoint, beside the same numbers computed with GROUP BY over the raw
 //     events.
-// Usage: hailong-bench-server [--quick] [--dir DIR] [--ingest-only | --report-only | --dashboard | --profile-ingest] [--report-db PATH]
+// Usage: hailong-bench-server [--quick] [--dir DIR] [--ingest-only | --report-only | --dashboard | --profile-ingest | --profile-report N]
+//   [--report-db PATH]
 //   [--range FROM:TO ...]
 //   (--quick: small sizes, for a smoke run)
 import AsyncHTTPClient
@@ -498,11 +499,26 @@ func dashboardBench() async throws {
         let heatCount = quick ? 3 : 10
         let (heat, _) = try await timedGets(base + "/units/hcm/heatmap?from=2026-11-01&to=2026-11-30", headers: [("Cookie", cookie)], count: heatCount)
         say("heat map over November (by=hour, 30 days): p50 \(fmt(percentile(heat, 0.5))) ms, p99 \(fmt(percentile(heat, 0.99))) ms (\(heatCount) requests)")
+        // Its cost grows with the range (the units' hours, not running totals): the whole year.
+        let (heatYear, _) = try await timedGets(base + "/units/hcm/heatmap?" + range, headers: [("Cookie", cookie)], count: heatCount)
+        say("heat map over 2026 (by=hour, 365 days): p50 \(fmt(percentile(heatYear, 0.5))) ms, p99 \(fmt(percentile(heatYear, 0.99))) ms (\(heatCount) requests)")
     }
 }
 
 if arguments.contains("--dashboard") {
     try await dashboardBench()
+    try await browser.shutdown()
+    try await HTTPClient.shared.shutdown()
+    exit(0)
+}
+
+if let index = arguments.firstIndex(of: "--profile-report"), index + 1 < arguments.count, let count = Int(arguments[index + 1]) {
+    // by=clerk over busy edges, over and over, for a profiler (perf record …): no baseline.
+    try await withServer(store: reportStore) { base in
+        let endpoint = HTTPEndpoint(baseURL: base, token: reportAdmin)
+        let (latencies, _) = try await serverReport(endpoint, from: day("2026-03-04"), to: day("2026-11-20"), by: "clerk", count: count)
+        say("by=clerk 2026-03-04…2026-11-20, server only: p50 \(fmt(percentile(latencies, 0.5))) ms, p99 \(fmt(percentile(latencies, 0.99))) ms (\(count) requests)")
+    }
     try await browser.shutdown()
     try await HTTPClient.shared.shutdown()
     exit(0)
