@@ -20,10 +20,8 @@ struct BoardsController {
             _ = try await server.auth.scope(account, unit: new.unit)
             let code = Secret.enrollmentCode()
             let expires = server.now() + Self.codeLifetime
-            let board = try await mapped {
-                try await server.store.createBoard(
-                    unit: new.unit, counterId: new.counterId, scale: new.scale ?? .vn3, codeHash: TokenDigest.hex(code), expiresAt: expires)
-            }
+            let board = try await server.store.createBoard(
+                unit: new.unit, counterId: new.counterId, scale: new.scale ?? .vn3, codeHash: TokenDigest.hex(code), expiresAt: expires)
             server.logger.debug("board created", metadata: ["board": "\(board.id)", "unit": "\(board.unit)"])
             return try Response.json(NewBoardReply(board: board, enrollmentCode: code, expiresAt: expires.rfc3339), status: .created)
         }
@@ -37,7 +35,7 @@ struct BoardsController {
             let id = try context.parameters.require("id")
             guard let board = try await server.store.board(id: id) else { throw APIError.notFound("board \(id)") }
             _ = try await server.auth.scope(account, unit: board.unit)
-            try await mapped { try await server.store.revokeBoard(id: id) }
+            try await server.store.revokeBoard(id: id)
             server.auth.boards.forget(board: id)
             return try Response.json(try await server.store.board(id: id))
         }
@@ -125,9 +123,7 @@ struct IngestController {
             if let seq = error.seq { extra["seq"] = .int(seq) }
             throw refuse(.invalid, APIError(.unprocessableContent, "invalidBatch", error.description, extra: extra), board: board.id)
         }
-        let outcome = try await mapped {
-            try await server.store.ingest(board: board, batch: batch, events: events, receivedAt: receivedAt)
-        }
+        let outcome = try await server.store.ingest(board: board, batch: batch, events: events, receivedAt: receivedAt)
         switch outcome {
         case .revoked:
             server.auth.boards.forget(board: board.id)

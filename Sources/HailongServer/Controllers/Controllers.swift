@@ -26,11 +26,6 @@ enum AccountRules {
     }
 }
 
-/// Maps store errors to their HTTP form; everything else propagates (500).
-func mapped<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let error as StoreError { throw error.api }
-}
-
 // MARK: - Accounts
 
 struct AccountsController {
@@ -47,9 +42,7 @@ struct AccountsController {
             let new = try await request.decodeJSON(NewAccount.self, context: context)
             try AccountRules.check(role: new.role, unit: new.unit, password: new.password)
             let hash = try await busyAsError { try await server.passwords.hash(new.password) }
-            let account = try await mapped {
-                try await server.store.createAccount(username: new.username, passwordHash: hash, role: new.role, unit: new.unit)
-            }
+            let account = try await server.store.createAccount(username: new.username, passwordHash: hash, role: new.role, unit: new.unit)
             return try Response.json(account, status: .created)
         }
         router.get("/v1/me") { request, _ in
@@ -138,7 +131,7 @@ struct OrganisationController {
         router.post("/v1/units") { request, context in
             _ = try await server.auth.account(request, [.admin])
             let new = try await request.decodeJSON(NewUnit.self, context: context)
-            return try Response.json(try await mapped { try await server.store.createUnit(new) }, status: .created)
+            return try Response.json(try await server.store.createUnit(new), status: .created)
         }
         router.get("/v1/counters") { request, _ in
             let account = try await server.auth.account(request, Set(Role.allCases))
@@ -148,7 +141,7 @@ struct OrganisationController {
         router.post("/v1/counters") { request, context in
             _ = try await server.auth.account(request, [.admin])
             let new = try await request.decodeJSON(NewCounter.self, context: context)
-            return try Response.json(try await mapped { try await server.store.createCounter(unit: new.unit, name: new.name) }, status: .created)
+            return try Response.json(try await server.store.createCounter(unit: new.unit, name: new.name), status: .created)
         }
         router.get("/v1/clerks") { request, _ in
             let account = try await server.auth.account(request, [.admin, .manager])
@@ -160,7 +153,7 @@ struct OrganisationController {
             let clerk = try await request.decodeJSON(Clerk.self, context: context)
             let checked = try ClerkImport.check(code: clerk.code, name: clerk.name, unit: clerk.unit)
             _ = try await server.auth.scope(account, unit: checked.unit)
-            try await mapped { try await server.store.upsertClerks([checked]) }
+            try await server.store.upsertClerks([checked])
             return try Response.json(checked, status: .created)
         }
         // CSV import: `code,name,unit` with a header line; all rows or none.
@@ -194,7 +187,7 @@ struct OrganisationController {
                             problems.sorted { $0.0 < $1.0 }.map { .object(["line": .int(Int64($0.0)), "message": .string($0.1)]) })
                     ])
             }
-            try await mapped { try await server.store.upsertClerks(clerks.map(\.1)) }
+            try await server.store.upsertClerks(clerks.map(\.1))
             return try Response.json(ImportReply(imported: clerks.count))
         }
     }

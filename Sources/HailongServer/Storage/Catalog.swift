@@ -116,38 +116,54 @@ struct Catalog: Sendable {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM catalog_version WHERE id = 1")) ?? 0
     }
 
-    static func load(_ db: Database, version: Int64) throws -> Catalog {
-        let units = try Row.fetchAll(
-            db, sql: "SELECT u.id, u.code, u.name, p.code, u.time_zone FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.code"
-        ).map { Unit(id: $0[0], code: $0[1], name: $0[2], parent: $0[3], timeZone: $0[4]) }
+    /// A `report_series` row as a store reads it.
+    struct SeriesRow: Sendable {
+        var id: Int64
+        var kind: Int64
+        var unitId: Int64
+        var counterId: Int64
+        var clerk: String
+        var scale: String
+    }
+
+    /// The catalog of what a store read in one snapshot: units by code (each with its parent's
+    /// code), counters by unit code then name, clerks by code, series by id.
+    static func build(version: Int64, units: [Unit], counters: [CounterInfo], clerks: [Clerk], series rows: [SeriesRow]) -> Catalog {
         let unitIndex = Dictionary(units.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
         var children = [[Int]](repeating: [], count: units.count)
         for (index, unit) in units.enumerated() {
             if let parent = unit.parent.flatMap({ unitIndex[$0] }) { children[parent].append(index) }
         }
+        var unitSlots = Slots(), counterSlots = Slots(), clerkSlots = Slots()
+        var series: [Series?] = []
+        for row in rows {
+            let id = row.id
+            guard id >= 0, id < Int64(Int32.max), let kind = RunningKind(rawValue: row.kind) else { continue }
+            let scale = Scale(rawValue: row.scale) ?? .vn3
+            if series.count <= Int(id) { series.append(contentsOf: repeatElement(nil, count: Int(id) - series.count + 1)) }
+            series[Int(id)] = Series(
+                kind: kind, scale: scale, unitSlot: unitSlots.slot(String(row.unitId), scale),
+                counterSlot: kind == .series ? counterSlots.slot(String(row.counterId), scale) : -1,
+                clerkSlot: kind == .series ? clerkSlots.slot(row.clerk, scale) : -1)
+        }
+        return Catalog(
+            version: version, units: units, unitIndex: unitIndex, children: children, counters: counters, clerks: clerks,
+            series: series, unitSlots: unitSlots, counterSlots: counterSlots, clerkSlots: clerkSlots)
+    }
+
+    static func load(_ db: Database, version: Int64) throws -> Catalog {
+        let units = try Row.fetchAll(
+            db, sql: "SELECT u.id, u.code, u.name, p.code, u.time_zone FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.code"
+        ).map { Unit(id: $0[0], code: $0[1], name: $0[2], parent: $0[3], timeZone: $0[4]) }
         let counters = try Row.fetchAll(
             db, sql: "SELECT c.id, u.code, c.name FROM counters c JOIN units u ON u.id = c.unit_id ORDER BY u.code, c.name"
         ).map { CounterInfo(id: $0[0], unit: $0[1], name: $0[2]) }
         let clerks = try Row.fetchAll(db, sql: "SELECT k.code, k.name, u.code FROM clerks k JOIN units u ON u.id = k.unit_id ORDER BY k.code")
             .map { Clerk(code: $0[0], name: $0[1], unit: $0[2]) }
-        var unitSlots = Slots(), counterSlots = Slots(), clerkSlots = Slots()
-        var series: [Series?] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, kind, unit_id, counter_id, clerk, scale FROM report_series ORDER BY id")
-        while let row = try rows.next() {
-            let id: Int64 = row[0]
-            guard id >= 0, id < Int64(Int32.max), let kind = RunningKind(rawValue: row[1]) else { continue }
-            let unitId: Int64 = row[2], counterId: Int64 = row[3]
-            let clerk: String = row[4]
-            let scale = Scale(rawValue: row[5]) ?? .vn3
-            if series.count <= Int(id) { series.append(contentsOf: repeatElement(nil, count: Int(id) - series.count + 1)) }
-            series[Int(id)] = Series(
-                kind: kind, scale: scale, unitSlot: unitSlots.slot(String(unitId), scale),
-                counterSlot: kind == .series ? counterSlots.slot(String(counterId), scale) : -1,
-                clerkSlot: kind == .series ? clerkSlots.slot(clerk, scale) : -1)
+        let series = try Row.fetchAll(db, sql: "SELECT id, kind, unit_id, counter_id, clerk, scale FROM report_series ORDER BY id").map {
+            SeriesRow(id: $0[0], kind: $0[1], unitId: $0[2], counterId: $0[3], clerk: $0[4], scale: $0[5])
         }
-        return Catalog(
-            version: version, units: units, unitIndex: unitIndex, children: children, counters: counters, clerks: clerks,
-            series: series, unitSlots: unitSlots, counterSlots: counterSlots, clerkSlots: clerkSlots)
+        return build(version: version, units: units, counters: counters, clerks: clerks, series: series)
     }
 }
 
@@ -158,8 +174,18 @@ final class CatalogCache: Sendable {
     /// The catalog of the database state `db` reads (in its read transaction).
     func catalog(_ db: Database) throws -> Catalog {
         let version = try Catalog.version(db)
-        if let cached = current.withLock({ $0 }), cached.version == version { return cached }
-        let loaded = try Catalog.load(db, version: version)
+        if let cached = cached(version) { return cached }
+        return keep(try Catalog.load(db, version: version))
+    }
+
+    /// The catalog held, if it is of `version`.
+    func cached(_ version: Int64) -> Catalog? {
+        current.withLock { $0?.version == version ? $0 : nil }
+    }
+
+    /// Keeps a catalog just loaded (unless a newer one is held) and returns it.
+    func keep(_ loaded: Catalog) -> Catalog {
+        let version = loaded.version
         current.withLock { cached in
             // A slower reader of an older snapshot does not replace a newer catalog.
             if (cached?.version ?? Int64.min) <= version { cached = loaded }

@@ -7,6 +7,9 @@ public import HailongDomain
 /// Implementations must serialise `ingest` per board (SQLite: the single writer; PostgreSQL:
 /// `SELECT … FOR UPDATE` on the board row), so that `lastSeq` moves only forward, by whole batches.
 public protocol HailongStore: Sendable {
+    /// A cheap probe that the database answers (`/healthz`, the watchdog).
+    func ping() async throws
+
     // MARK: Organisation
     func createUnit(_ unit: NewUnit) async throws -> Unit
     func units() async throws -> [Unit]

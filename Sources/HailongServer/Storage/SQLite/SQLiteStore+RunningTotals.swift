@@ -31,32 +31,15 @@ extension SQLiteStore {
             var arguments: StatementArguments = [kind.rawValue]
             arguments += StatementArguments(unitIds)
             arguments += [high, low]
-            let slots = catalog.slots(groupBy)
-            var sums = [SIMD8<Int64>](repeating: .zero, count: slots.slots.count)
-            var touched = [Bool](repeating: false, count: slots.slots.count)
+            var sums = RangeSums(catalog: catalog, group: groupBy, high: high)
             let statement = try db.cachedStatement(sql: sql)
             let rows = try Row.fetchCursor(statement, arguments: arguments)
             // Every column is an integer: read straight from the statement GRDB stepped.
             let raw = statement.sqliteStatement
             while try rows.next() != nil {
-                let series = try catalog.series(sqlite3_column_int64(raw, 0))
-                let slot = Int(catalog.slot(of: series, groupBy))
-                guard slot >= 0 else { continue }
-                let counts = Self.counts(raw, from: 2)
-                if sqlite3_column_int64(raw, 1) == high { sums[slot] &+= counts } else { sums[slot] &-= counts }
-                touched[slot] = true
+                try sums.add(series: sqlite3_column_int64(raw, 0), day: sqlite3_column_int64(raw, 1), Self.counts(raw, from: 2))
             }
-            // A group's scales next to each other (the protocol's promise): by group number.
-            var order = slots.slots.indices.filter { touched[$0] }
-            order.sort { slots.groupNumbers[$0] < slots.groupNumbers[$1] || (slots.groupNumbers[$0] == slots.groupNumbers[$1] && $0 < $1) }
-            var counts: [GroupCount] = []
-            counts.reserveCapacity(order.count)
-            for index in order {
-                var tally = TallyCounts()
-                tally.lanes = sums[index]
-                counts.append(GroupCount(group: slots.slots[index].group, scale: slots.slots[index].scale, counts: tally))
-            }
-            return counts
+            return sums.counts()
         }
     }
 
@@ -79,28 +62,15 @@ extension SQLiteStore {
             // Summed here, by day offset and scale (the series' own, from the catalog), not by a
             // GROUP BY that sorts the rows; integer columns only.
             let catalog = try catalogCache.catalog(db)
-            let span = Int(high - low + 1)
-            var sums: [Scale: [SIMD8<Int64>]] = [:]
+            var sums = PositionSums(low: low, high: high)
             let rows = try Row.fetchCursor(statement, arguments: arguments)
             let raw = statement.sqliteStatement
             while try rows.next() != nil {
                 let series = try catalog.series(sqlite3_column_int64(raw, 0))
-                let offset = Int(sqlite3_column_int64(raw, 1) - low)
-                guard offset >= 0, offset < span else { continue }
-                sums[series.scale, default: [SIMD8<Int64>](repeating: .zero, count: span)][offset] &+= Self.counts(raw, from: 2)
+                sums.add(position: sqlite3_column_int64(raw, 1), scale: series.scale, Self.counts(raw, from: 2))
             }
-            var result: [PositionCount] = []
             // Each requested day answers with its clamped day's totals.
-            for day in Set(days).sorted() {
-                let offset = Int(min(day, horizon) - low)
-                for scale in Scale.allCases {
-                    guard let lanes = sums[scale]?[offset], lanes != .zero else { continue }
-                    var counts = TallyCounts()
-                    counts.lanes = lanes
-                    result.append(PositionCount(position: day, scale: scale, counts: counts))
-                }
-            }
-            return result
+            return sums.counts(at: Set(days).sorted().map { ($0, min($0, horizon)) })
         }
     }
 
@@ -114,7 +84,6 @@ extension SQLiteStore {
             else { return [] }
             let fromHour = max(fromHour, firstDay * 24), toHour = min(toHour, horizon * 24 + 23)
             guard fromHour <= toHour else { return [] }
-            let span = Int(toHour - fromHour + 1)
             var arguments = StatementArguments(unitIds)
             arguments += [fromHour, toHour]
             let frozen = arguments
@@ -123,25 +92,13 @@ extension SQLiteStore {
                     SELECT bucket, scale, \(Self.runningColumns) FROM rollup_unit_hour
                     WHERE unit_id IN \(Self.placeholders(unitIds.count)) AND bucket BETWEEN ? AND ?
                     """)
-            var sums: [Scale: [SIMD8<Int64>]] = [:]
+            var sums = PositionSums(low: fromHour, high: toHour)
             let rows = try Row.fetchCursor(statement, arguments: frozen)
             let raw = statement.sqliteStatement
             while try rows.next() != nil {
-                let offset = Int(sqlite3_column_int64(raw, 0) - fromHour)
-                guard offset >= 0, offset < span else { continue }
-                let scale = Self.scale(raw, 1)
-                sums[scale, default: [SIMD8<Int64>](repeating: .zero, count: span)][offset] &+= Self.counts(raw, from: 2)
+                sums.add(position: sqlite3_column_int64(raw, 0), scale: Self.scale(raw, 1), Self.counts(raw, from: 2))
             }
-            var counts: [PositionCount] = []
-            for offset in 0..<span {
-                for scale in Scale.allCases {
-                    guard let lanes = sums[scale]?[offset], lanes != .zero else { continue }
-                    var tally = TallyCounts()
-                    tally.lanes = lanes
-                    counts.append(PositionCount(position: fromHour + Int64(offset), scale: scale, counts: tally))
-                }
-            }
-            return counts
+            return sums.counts()
         }
     }
 
@@ -182,7 +139,7 @@ extension SQLiteStore {
     /// Adds a batch's counts (by local day, clerk) of one board to the running totals of its
     /// counter × clerk series and of its unit. Each series is walked once, from the batch's first
     /// day for it to the horizon: one row for a batch of today's events, a few for a late one.
-    static func addToRunningTotals(_ db: Database, board: BoardInfo, days: [(day: Int64, clerk: String, counts: TallyCounts)]) throws {
+    static func addToRunningTotals(_ db: Database, board: BoardInfo, days: [IngestPlan.DayCounts]) throws {
         guard let lastDay = days.map(\.day).max() else { return }
         let horizon: Int64
         if let known = try Self.horizon(db) {

@@ -58,17 +58,19 @@ public final class SQLiteStore: HailongStore {
         logger.debug("storage opened", metadata: ["path": "\(path)"])
     }
 
+    public func ping() async throws {
+        try await writer.read { db in _ = try Int64.fetchOne(db, sql: "SELECT 1") }
+    }
+
     // MARK: Organisation
 
     public func createUnit(_ new: NewUnit) async throws -> Unit {
-        let code = try Validate.code(new.code, field: "code")
-        let name = try Validate.name(new.name, field: "name")
-        let zone = new.timeZone.map(Text.nfc) ?? "Asia/Ho_Chi_Minh"
-        guard zones.isValid(zone) else { throw StoreError.invalid("unknown time zone \"\(zone)\"") }
-        return try await writer.write { db in
+        let new = try StoreRules.unit(new, zones: zones)
+        let code = new.code, name = new.name, zone = new.zone
+        return try await write { db in
             var parentId: Int64?
             if let parent = new.parent {
-                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE code = ?", arguments: [Text.nfc(parent)]) else {
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE code = ?", arguments: [parent]) else {
                     throw StoreError.notFound("parent unit \(parent)")
                 }
                 parentId = id
@@ -82,7 +84,7 @@ public final class SQLiteStore: HailongStore {
             try db.execute(
                 sql: "INSERT INTO units(code, name, parent_id, time_zone) VALUES (?, ?, ?, ?)",
                 arguments: [code, name, parentId, zone])
-            return Unit(id: db.lastInsertedRowID, code: code, name: name, parent: new.parent.map(Text.nfc), timeZone: zone)
+            return Unit(id: db.lastInsertedRowID, code: code, name: name, parent: new.parent, timeZone: zone)
         }
     }
 
@@ -107,7 +109,7 @@ public final class SQLiteStore: HailongStore {
 
     public func createCounter(unit: String, name: String) async throws -> CounterInfo {
         let name = try Validate.name(name, field: "name")
-        return try await writer.write { db in
+        return try await write { db in
             let unitId = try Self.unitId(db, unit)
             guard try Int64.fetchOne(db, sql: "SELECT id FROM counters WHERE unit_id = ? AND name = ?", arguments: [unitId, name]) == nil
             else { throw StoreError.conflict("counter \"\(name)\" exists already in \(unit)") }
@@ -122,7 +124,7 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func upsertClerks(_ clerks: [Clerk]) async throws {
-        try await writer.write { db in
+        try await write { db in
             for clerk in clerks {
                 let unitId = try Self.unitId(db, clerk.unit)
                 try db.execute(
@@ -159,16 +161,16 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func createBoard(unit: String, counterId: Int64, scale: Scale, codeHash: String, expiresAt: WallTime) async throws -> BoardInfo {
-        let id = Secret.token(prefix: "b-").prefix(10)
-        return try await writer.write { db in
+        let id = StoreRules.newBoardId()
+        return try await write { db in
             let unitId = try Self.unitId(db, unit)
             guard try Int64.fetchOne(db, sql: "SELECT unit_id FROM counters WHERE id = ?", arguments: [counterId]) == unitId else {
                 throw StoreError.notFound("counter \(counterId) in unit \(unit)")
             }
             try db.execute(
                 sql: "INSERT INTO boards(id, unit_id, counter_id, scale, code_hash, code_expires_us) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [String(id), unitId, counterId, scale.rawValue, codeHash, expiresAt.microseconds])
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.boardColumns) WHERE b.id = ?", arguments: [String(id)]) else {
+                arguments: [id, unitId, counterId, scale.rawValue, codeHash, expiresAt.microseconds])
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.boardColumns) WHERE b.id = ?", arguments: [id]) else {
                 throw StoreError.notFound("board \(id)")
             }
             return Self.board(row)
@@ -176,7 +178,7 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func enroll(codeHash: String, tokenHash: String, now: WallTime) async throws -> BoardInfo {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.boardColumns) WHERE b.code_hash = ?", arguments: [codeHash])
             else { throw StoreError.notFound("enrollment code (unknown or already used)") }
             let expires: Int64 = row["code_expires_us"]
@@ -205,7 +207,7 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func revokeBoard(id: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE boards SET revoked = 1, code_hash = NULL WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw StoreError.notFound("board \(id)") }
         }
@@ -280,7 +282,7 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func acknowledgeAlert(id: Int64, units: [String], by username: String, comment: String, now: WallTime) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE alerts SET acknowledged_by = ?, acknowledged_us = ?, ack_comment = ?
@@ -294,7 +296,7 @@ public final class SQLiteStore: HailongStore {
     // MARK: Web sessions
 
     public func createWebSession(idHash: String, accountId: Int64, csrf: String, now: WallTime, expiredBefore: WallTime) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM web_sessions WHERE last_seen_us < ?", arguments: [expiredBefore.microseconds])
             try db.execute(
                 sql: "INSERT INTO web_sessions(id_hash, account_id, csrf, created_us, last_seen_us) VALUES (?, ?, ?, ?, ?)",
@@ -320,13 +322,13 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func touchWebSession(idHash: String, now: WallTime) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE web_sessions SET last_seen_us = ? WHERE id_hash = ?", arguments: [now.microseconds, idHash])
         }
     }
 
     public func deleteWebSession(idHash: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM web_sessions WHERE id_hash = ?", arguments: [idHash])
         }
     }
@@ -335,7 +337,7 @@ public final class SQLiteStore: HailongStore {
 
     public func createAccount(username: String, passwordHash: String, role: Role, unit: String?) async throws -> Account {
         let username = try Validate.code(username, field: "username")
-        return try await writer.write { db in
+        return try await write { db in
             let unitId = try unit.map { try Self.unitId(db, $0) }
             let key = Text.caseFolded(username)
             if let existing = try String.fetchOne(db, sql: "SELECT username FROM accounts WHERE username_key = ?", arguments: [key]) {
@@ -363,7 +365,7 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func addAPIToken(hash: String, accountId: Int64, now: WallTime) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO api_tokens(hash, account_id, created_us) VALUES (?, ?, ?)", arguments: [hash, accountId, now.microseconds])
         }
@@ -379,6 +381,17 @@ public final class SQLiteStore: HailongStore {
 
     // MARK: Helpers
 
+    /// One write transaction. A UNIQUE or PRIMARY KEY violation SQLite raises (a race the
+    /// checks before it could not see, a duplicate token hash) is the client's conflict, a 409,
+    /// never a 500; nothing of the transaction stays.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await writer.write(body) } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+        {
+            throw StoreError.conflict("exists already: \(error.message ?? "a unique value is taken") / đã tồn tại")
+        }
+    }
+
     static func unitId(_ db: Database, _ code: String) throws -> Int64 {
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE code = ?", arguments: [Text.nfc(code)]) else {
             throw StoreError.notFound("unit \(code)")
@@ -391,22 +404,5 @@ public final class SQLiteStore: HailongStore {
     /// SQLite error 21, a 500 on the admin's first visit to /boards).
     static func placeholders(_ count: Int) -> String {
         count == 0 ? "(NULL)" : "(" + Array(repeating: "?", count: count).joined(separator: ",") + ")"
-    }
-}
-
-/// Input checks shared by the store's writers.
-enum Validate {
-    /// A code: 1–64 printable characters, no spaces, NFC.
-    static func code(_ raw: String, field: String) throws -> String {
-        do { return try DossierCode(raw).value } catch {
-            throw StoreError.invalid(error.description.replacingOccurrences(of: "dossier", with: field))
-        }
-    }
-
-    /// A name: 1–100 printable characters, spaces inside allowed, NFC.
-    static func name(_ raw: String, field: String) throws -> String {
-        do { return try ClerkID(raw).value } catch {
-            throw StoreError.invalid(error.description.replacingOccurrences(of: "clerk", with: field))
-        }
     }
 }
