@@ -179,6 +179,8 @@ package.dependencies += [
     .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     // The managers' dashboard: server-rendered pages (issue 13).
     .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+    // The production store (issue 15): PostgreSQL through PostgresClient.
+    .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
 ]
 package.targets += [
     // The server: Hummingbird application, storage protocol + SQLite (GRDB), reports, accounts.
@@ -200,6 +202,9 @@ package.targets += [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            // storage.url's sslmode=verify-full and storage.ca_file.
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ],
         exclude: ["Ingest/ingest_json.proto"],
         swiftSettings: strict
@@ -285,6 +290,8 @@ package.targets += [
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             // The dashboard's tests recompute a session cookie's stored digest.
             .product(name: "Crypto", package: "swift-crypto"),
+            // The PostgreSQL runs make a schema per test.
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         swiftSettings: strict
     ),

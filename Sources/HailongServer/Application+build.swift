@@ -3,6 +3,7 @@ public import HailongDomain
 import HailongHTTP
 public import Hummingbird
 public import Logging
+public import ServiceLifecycle
 import NIOCore
 
 /// Builds the server application: storage, routes, metrics. The executable only reads the
@@ -24,7 +25,16 @@ public func buildApplication(
     logger: Logger = Logger(label: "hailong.server"),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let store = try store ?? openStore(config, logger: logger)
+    let given = store
+    let store: any HailongStore
+    if let given {
+        store = given
+    } else if config.driver == .postgres {
+        throw ConfigError(
+            file: "server.yaml", key: "storage.driver", message: "a PostgreSQL store is opened with openStore(_:logger:inServiceGroup:) and passed in")
+    } else {
+        store = try openStore(config, logger: logger).store
+    }
     let router = Router(context: ServerRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: JSONErrorMiddleware())
@@ -35,7 +45,7 @@ public func buildApplication(
         logger: logger, throttle: LoginThrottle(), passwords: PasswordHasher(cost: config.bcryptCost))
     let zones = ZoneOffsets()
     router.get("/healthz") { _, _ in
-        _ = try await store.units()
+        try await store.ping()
         return try Response.json(["status": "ok"])
     }
     router.get("/metrics") { _, _ in
@@ -63,12 +73,33 @@ public func buildApplication(
         logger: logger)
 }
 
-/// Opens the storage `config` names.
-public func openStore(_ config: ServerConfig, logger: Logger = Logger(label: "hailong.server.storage")) throws -> any HailongStore {
+/// A store opened from the config, with what must run beside it.
+public struct OpenedStore: Sendable {
+    public var store: any HailongStore
+    /// Services the store needs running (PostgreSQL's connection pool) when it was opened for a
+    /// service group; empty otherwise.
+    public var services: [any Service]
+    /// Brings the schema up to date (SQLite: done on open; PostgreSQL: the migrations under their
+    /// advisory lock, refusing a database newer than this build). Call once the services run.
+    public var prepare: @Sendable () async throws -> Void
+}
+
+/// Opens the storage `config` names. `inServiceGroup`: the PostgreSQL pool is returned as a
+/// service for the caller's group (the server); otherwise the store runs it itself (commands,
+/// tests).
+public func openStore(_ config: ServerConfig, logger: Logger = Logger(label: "hailong.server.storage"), inServiceGroup: Bool = false) throws
+    -> OpenedStore
+{
     switch config.driver {
-    case .sqlite: try SQLiteStore(path: config.path, logger: logger)
-    case .memory: try SQLiteStore(path: ":memory:", logger: logger)
-    case .postgres: throw ConfigError(file: "server.yaml", key: "storage.driver", message: "postgres is not implemented yet")
+    case .sqlite: return OpenedStore(store: try SQLiteStore(path: config.path, logger: logger), services: [], prepare: {})
+    case .memory: return OpenedStore(store: try SQLiteStore(path: ":memory:", logger: logger), services: [], prepare: {})
+    case .postgres:
+        let settings = try config.postgres(password: try config.postgresPassword())
+        let store = try PostgresStore(settings: settings, runClient: !inServiceGroup, logger: logger)
+        logger.info("storage: PostgreSQL", metadata: ["url": "\(settings.redacted)", "pool_size": "\(settings.poolSize)"])
+        return OpenedStore(
+            store: store, services: inServiceGroup ? [store.client] : [],
+            prepare: { try await store.prepare(migrate: true, now: WallTime.now()) })
     }
 }
 

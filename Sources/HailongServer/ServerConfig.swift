@@ -18,7 +18,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var driver: Driver = .sqlite
     /// SQLite file; `:memory:` for a throwaway database.
     public var path: String = "/var/lib/hailong/server.db"
+    /// `storage.url`, `storage.password_file`, `storage.ca_file`, `storage.pool_size`: the
+    /// PostgreSQL store's (`PostgresSettings`). The password is read from the file, or from
+    /// `HAILONG_DB_PASSWORD`, never from the YAML.
     public var url: String = ""
+    public var passwordFile: String?
+    public var caFile: String?
+    public var poolSize: Int = 16
     public var minN: Int64 = 20
     /// bcrypt cost for new password hashes (not a config key: tests lower it).
     public var bcryptCost: UInt8 = 12
@@ -75,6 +81,15 @@ public struct ServerConfig: Sendable, Equatable {
                         config.driver = driver
                     case "path": config.path = try scalar(subValue, name, file)
                     case "url": config.url = try scalar(subValue, name, file)
+                    case "password_file": config.passwordFile = try scalar(subValue, name, file)
+                    case "ca_file": config.caFile = try scalar(subValue, name, file)
+                    case "pool_size":
+                        guard let n = Int(try scalar(subValue, name, file)), (1...1000).contains(n) else {
+                            throw ConfigError(file: file, key: name, message: "expected a whole number, 1–1000")
+                        }
+                        config.poolSize = n
+                    case "password":
+                        throw ConfigError(file: file, key: name, message: "the password never sits in the YAML: use storage.password_file or HAILONG_DB_PASSWORD")
                     default: throw ConfigError(file: file, key: name, message: "unknown key")
                     }
                 }
@@ -128,7 +143,8 @@ public struct ServerConfig: Sendable, Equatable {
             }
         }
         if config.driver == .postgres {
-            throw ConfigError(file: file, key: "storage.driver", message: "postgres is not available in this build yet; use sqlite")
+            guard !config.url.isEmpty else { throw ConfigError(file: file, key: "storage.url", message: "driver postgres needs a url") }
+            do { _ = try config.postgres(password: nil) } catch { throw ConfigError(file: file, key: "storage.url", message: error.description) }
         }
         return config
     }
@@ -157,4 +173,24 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String { key.map { "\(file): \($0): \(message)" } ?? "\(file): \(message)" }
+}
+
+extension ServerConfig {
+    /// The PostgreSQL settings `storage` names; `password` as read from `storage.password_file`
+    /// or the environment (`postgresPassword()`).
+    public func postgres(password: String?) throws(SettingsError) -> PostgresSettings {
+        try PostgresSettings.parse(url: url, password: password, caFile: caFile, poolSize: poolSize)
+    }
+
+    /// The database password: `storage.password_file`'s first line, else `HAILONG_DB_PASSWORD`,
+    /// else none (peer or certificate authentication).
+    public func postgresPassword(environment: [String: String]? = nil) throws(SettingsError) -> String? {
+        if let passwordFile {
+            guard let data = FileManager.default.contents(atPath: passwordFile), let text = String(data: data, encoding: .utf8) else {
+                throw SettingsError("cannot read storage.password_file \(passwordFile)")
+            }
+            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+        }
+        return (environment ?? ProcessInfo.processInfo.environment)["HAILONG_DB_PASSWORD"]
+    }
 }

@@ -48,19 +48,24 @@ struct Serve: AsyncParsableCommand {
         // systemd (Type=notify): READY=1 once the database is open and the socket listens,
         // WATCHDOG=1 while the database answers, STOPPING=1 on SIGTERM.
         let notifier = SystemdNotifier(logger: logger)
-        let store: any HailongStore
-        do { store = try openStore(config, logger: logger) } catch { throw Failure("\(error)") }
+        let opened: OpenedStore
+        do { opened = try openStore(config, logger: logger, inServiceGroup: true) } catch { throw Failure("\(error)") }
+        let store = opened.store
         let app = try buildApplication(config, store: store, logger: logger) { port in
             notifier.notify(.ready, .status("listening on \(config.host):\(port), storage \(config.driver.rawValue)"))
         }
         let watchdog = WatchdogService(
             notifier: notifier,
-            probe: { (try? await store.units()) != nil },
+            probe: { (try? await store.ping()) != nil },
             logger: logger)
+        // The store's pool first (it stops last); the application listens once the schema is
+        // this build's.
+        let services = opened.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [
+            .init(service: AfterPreparing(prepare: opened.prepare, app: app, logger: logger)), .init(service: watchdog),
+            .init(service: StoppingNotice(notifier: notifier)),
+        ]
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: app), .init(service: watchdog), .init(service: StoppingNotice(notifier: notifier))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch {
             if let listen = ListenError.from(error, host: config.host, port: config.port) {
                 logger.critical("\(listen)")
@@ -76,8 +81,11 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: Options
     func run() async throws {
         let config = try options.load()
-        do { _ = try openStore(config) } catch { throw Failure("\(error)") }
-        print("database at \(config.path) is up to date")
+        do {
+            let opened = try openStore(config)
+            try await opened.prepare()
+        } catch { throw Failure("\(error)") }
+        print(config.driver == .postgres ? "database \(config.url) is up to date" : "database at \(config.path) is up to date")
     }
 }
 
@@ -98,7 +106,11 @@ struct Admin: AsyncParsableCommand {
                 throw ValidationError("give --password (8 characters or more) or HAILONG_PASSWORD")
             }
             let store: any HailongStore
-            do { store = try openStore(config) } catch { throw Failure("\(error)") }
+            do {
+                let opened = try openStore(config)
+                try await opened.prepare()
+                store = opened.store
+            } catch { throw Failure("\(error)") }
             let created: (account: Account, token: String)
             do {
                 created = try await createAccount(
@@ -109,6 +121,22 @@ struct Admin: AsyncParsableCommand {
             print("created \(created.account.role.rawValue) \(created.account.username)")
             print("API token: \(created.token)")
         }
+    }
+}
+
+/// The application, once the store's schema is prepared: a server never listens on a database
+/// it cannot serve (a newer schema, an unreachable server), and says why.
+struct AfterPreparing<App: Service>: Service {
+    let prepare: @Sendable () async throws -> Void
+    let app: App
+    let logger: Logger
+
+    func run() async throws {
+        do { try await prepare() } catch {
+            logger.critical("storage not ready: \(error)")
+            throw Failure("\(error)")
+        }
+        try await app.run()
     }
 }
 

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, as named migrations never edited once shipped (like the SQLite ones;
+/// a change is a new migration). The tables mirror the SQLite store's, in PostgreSQL's types.
+///
+/// `hailong-server migrate` (and a server finding an empty database) applies them in one
+/// transaction under an advisory lock, so replicas started together do not race; a server finds
+/// the database's schema newer than it knows and refuses to serve it.
+enum PostgresMigrations {
+    /// `pg_advisory_xact_lock` key of migrations: "HAILONG" in ASCII.
+    static let lockKey: Int64 = 0x4841_494C_4F4E_47
+    /// The running totals' horizon (`PostgresStore+Ingest`).
+    static let horizonLockKey: Int64 = lockKey + 1
+
+    static let counts = ["level1", "level2", "level3", "level4", "level5", "rated", "unrated"]
+    static var countColumns: String { counts.map { "\($0) BIGINT NOT NULL DEFAULT 0" }.joined(separator: ", ") }
+
+    static let all: [(name: String, sql: String)] = [
+        (
+            "pg1-schema",
+            """
+            CREATE TABLE units (
+                id BIGSERIAL PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                parent_id BIGINT REFERENCES units(id), time_zone TEXT NOT NULL);
+            -- One tree: two replicas making a root at once cannot both succeed.
+            CREATE UNIQUE INDEX units_one_root ON units ((parent_id IS NULL)) WHERE parent_id IS NULL;
+            CREATE TABLE counters (
+                id BIGSERIAL PRIMARY KEY, unit_id BIGINT NOT NULL REFERENCES units(id), name TEXT NOT NULL,
+                UNIQUE (unit_id, name));
+            CREATE TABLE clerks (code TEXT PRIMARY KEY, name TEXT NOT NULL, unit_id BIGINT NOT NULL REFERENCES units(id));
+            CREATE TABLE boards (
+                id TEXT PRIMARY KEY, unit_id BIGINT NOT NULL REFERENCES units(id),
+                counter_id BIGINT NOT NULL REFERENCES counters(id), scale TEXT NOT NULL,
+                code_hash TEXT UNIQUE, code_expires_us BIGINT, token_hash TEXT UNIQUE, enrolled_us BIGINT,
+                revoked BOOLEAN NOT NULL DEFAULT false, last_seq BIGINT NOT NULL DEFAULT 0,
+                last_seen_us BIGINT, version TEXT, backlog BIGINT, faults TEXT, clock_synced BOOLEAN, uptime_s BIGINT);
+            CREATE TABLE events (
+                board_id TEXT NOT NULL REFERENCES boards(id), seq BIGINT NOT NULL, kind TEXT NOT NULL,
+                at_us BIGINT NOT NULL, filed_us BIGINT NOT NULL, by_arrival BOOLEAN NOT NULL,
+                level INTEGER, binding TEXT, dossier TEXT, clerk TEXT, outcome TEXT, reason TEXT,
+                monotonic_ns BIGINT, boot_id TEXT, clock_synced BOOLEAN, received_us BIGINT NOT NULL,
+                PRIMARY KEY (board_id, seq));
+            CREATE INDEX events_dossier ON events(dossier) WHERE dossier IS NOT NULL;
+            CREATE TABLE board_daily (
+                board_id TEXT NOT NULL, day TEXT NOT NULL, clerk TEXT NOT NULL, level INTEGER NOT NULL,
+                count BIGINT NOT NULL, PRIMARY KEY (board_id, day, clerk, level));
+            CREATE TABLE alerts (
+                id BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, board_id TEXT, unit_id BIGINT NOT NULL,
+                subject TEXT NOT NULL, message TEXT NOT NULL, at_us BIGINT NOT NULL,
+                acknowledged_by TEXT, acknowledged_us BIGINT, ack_comment TEXT,
+                UNIQUE (kind, board_id, subject));
+            CREATE TABLE accounts (
+                id BIGSERIAL PRIMARY KEY, username TEXT NOT NULL UNIQUE, username_key TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL, role TEXT NOT NULL, unit_id BIGINT REFERENCES units(id));
+            CREATE TABLE api_tokens (
+                hash TEXT PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES accounts(id), created_us BIGINT NOT NULL);
+            CREATE TABLE web_sessions (
+                id_hash TEXT PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES accounts(id),
+                csrf TEXT NOT NULL, created_us BIGINT NOT NULL, last_seen_us BIGINT NOT NULL);
+            CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen_us);
+            CREATE TABLE rollup_day (
+                bucket BIGINT NOT NULL, unit_id BIGINT NOT NULL, counter_id BIGINT NOT NULL,
+                clerk TEXT NOT NULL, scale TEXT NOT NULL, \(countColumns),
+                PRIMARY KEY (bucket, counter_id, clerk, scale));
+            CREATE TABLE rollup_unit_hour (
+                unit_id BIGINT NOT NULL, bucket BIGINT NOT NULL, scale TEXT NOT NULL, \(countColumns),
+                PRIMARY KEY (unit_id, bucket, scale));
+            CREATE TABLE report_series (
+                id BIGSERIAL PRIMARY KEY, kind BIGINT NOT NULL, unit_id BIGINT NOT NULL, counter_id BIGINT NOT NULL,
+                clerk TEXT NOT NULL, scale TEXT NOT NULL, first_day BIGINT NOT NULL,
+                UNIQUE (unit_id, counter_id, clerk, scale));
+            CREATE TABLE running_day (
+                kind BIGINT NOT NULL, unit_id BIGINT NOT NULL, day BIGINT NOT NULL, series_id BIGINT NOT NULL,
+                counter_id BIGINT NOT NULL, clerk TEXT NOT NULL, scale TEXT NOT NULL, \(countColumns),
+                PRIMARY KEY (kind, unit_id, day, series_id));
+            -- The last day anything was filed on (NULL: nothing yet). Ingest holds the horizon's
+            -- advisory lock shared while it adds to running totals, exclusively while it moves it.
+            CREATE TABLE running_horizon (id INTEGER PRIMARY KEY CHECK (id = 1), day BIGINT);
+            INSERT INTO running_horizon(id, day) VALUES (1, NULL);
+            CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+            INSERT INTO catalog_version(id, version) VALUES (1, 1);
+            CREATE FUNCTION hailong_bump_catalog() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; RETURN NULL; END $$;
+            CREATE TRIGGER units_catalog AFTER INSERT OR UPDATE OR DELETE ON units
+                FOR EACH STATEMENT EXECUTE FUNCTION hailong_bump_catalog();
+            CREATE TRIGGER counters_catalog AFTER INSERT OR UPDATE OR DELETE ON counters
+                FOR EACH STATEMENT EXECUTE FUNCTION hailong_bump_catalog();
+            CREATE TRIGGER clerks_catalog AFTER INSERT OR UPDATE OR DELETE ON clerks
+                FOR EACH STATEMENT EXECUTE FUNCTION hailong_bump_catalog();
+            -- A series' first day is not in the catalog (a late event moves it).
+            CREATE TRIGGER report_series_catalog AFTER INSERT OR DELETE OR UPDATE OF kind, unit_id, counter_id, clerk, scale
+                ON report_series FOR EACH STATEMENT EXECUTE FUNCTION hailong_bump_catalog();
+            """
+        )
+    ]
+
+    /// What a database holds compared with this build.
+    enum State: Equatable {
+        case current
+        /// Migrations this build knows and the database lacks, in order.
+        case behind([String])
+        /// The database was migrated by a newer server: these names are unknown here.
+        case newer([String])
+    }
+
+    static func state(_ connection: PostgresConnection, logger: Logger) async throws -> State {
+        try await connection.query(
+            "CREATE TABLE IF NOT EXISTS hailong_migrations (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)", logger: logger)
+        var applied: Set<String> = []
+        for try await name in try await connection.query("SELECT name FROM hailong_migrations", logger: logger).decode(String.self) {
+            applied.insert(name)
+        }
+        let known = Set(all.map(\.name))
+        let unknown = applied.subtracting(known).sorted()
+        if !unknown.isEmpty { return .newer(unknown) }
+        let missing = all.map(\.name).filter { !applied.contains($0) }
+        return missing.isEmpty ? .current : .behind(missing)
+    }
+
+    /// Applies what is missing, under the advisory lock, in one transaction per run.
+    static func migrate(_ client: PostgresClient, logger: Logger, now: Int64) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            switch try await state(connection, logger: logger) {
+            case .current: return
+            case .newer(let names): throw SchemaNewer(names: names)
+            case .behind(let names):
+                for name in names {
+                    guard let migration = all.first(where: { $0.name == name }) else { continue }
+                    logger.notice("applying migration", metadata: ["migration": "\(name)"])
+                    // One statement at a time: the extended protocol PostgresNIO speaks takes one.
+                    for statement in statements(migration.sql) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query("INSERT INTO hailong_migrations(name, applied_us) VALUES (\(name), \(now))", logger: logger)
+                }
+            }
+        }
+    }
+
+    /// A migration's statements: split at each `;` that ends a line, outside `$$` quoted bodies;
+    /// `--` comment lines dropped.
+    static func statements(_ sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quoted = false
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("--") || trimmed.isEmpty { continue }
+            quoted = line.components(separatedBy: "$$").count % 2 == 0 ? !quoted : quoted
+            current += line + "\n"
+            if !quoted, trimmed.hasSuffix(";") {
+                statements.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+                current = ""
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements.append(rest) }
+        return statements
+    }
+
+    /// The database was migrated by a newer `hailong-server`.
+    struct SchemaNewer: Error, CustomStringConvertible {
+        var names: [String]
+        var description: String {
+            "the database's schema is newer than this server knows (migrations \(names.joined(separator: ", "))): "
+                + "upgrade hailong-server / lược đồ cơ sở dữ liệu mới hơn phiên bản máy chủ này: hãy nâng cấp hailong-server"
+        }
+    }
+}
