@@ -14,15 +14,16 @@ final class TestClock: Sendable {
     func advance(_ duration: Duration) { value.withLock { $0 = $0 + duration } }
 }
 
-/// An application on an in-memory store with an admin account and a test clock.
+/// An application on a new store (`StoreKind.harness`: in-memory SQLite, or a new PostgreSQL
+/// schema) with an admin account and a test clock.
 struct Harness {
-    let store: SQLiteStore
+    let store: any HailongStore
     let clock = TestClock()
     let adminToken: String
     var config: ServerConfig
 
-    init(minN: Int64 = 3) async throws {
-        store = try SQLiteStore(path: ":memory:")
+    init(minN: Int64 = 3, store kind: StoreKind = .harness) async throws {
+        store = try await kind.make()
         config = ServerConfig()
         config.path = ":memory:"
         config.minN = minN

@@ -90,8 +90,10 @@ import Testing
             }
             // What ingest kept, batch by batch and out of order, is what a rebuild from the day
             // rollups makes.
+            // (SQLite's own: the rebuild is its migration's.)
+            guard let sqlite = h.store as? SQLiteStore else { return }
             func runningRows() async throws -> [String] {
-                try await h.store.writer.read { db in
+                try await sqlite.writer.read { db in
                     try Row.fetchAll(
                         db,
                         sql: """
@@ -103,7 +105,7 @@ import Testing
                 }
             }
             let kept = try await runningRows()
-            try await h.store.writer.write { db in try SQLiteStore.rebuildRunningTotals(db) }
+            try await sqlite.writer.write { db in try SQLiteStore.rebuildRunningTotals(db) }
             let rebuilt = try await runningRows()
             #expect(kept.count > 1000)
             #expect(kept == rebuilt)
@@ -158,47 +160,48 @@ import Testing
         }
     }
 
-    private struct Counts {
+    struct Counts {
         var levels: [String: Int64] = [:]
         var rated: Int64 = 0
         var unrated: Int64 = 0
     }
 
-    /// The naive report: every raw event, filed at its own unit's local day (or hour).
-    private static func groupBy(_ store: SQLiteStore, by: String, fromDay: Int64, toDay: Int64) async throws -> [String: Counts] {
-        try await store.writer.read { db in
-            var counts: [String: Counts] = [:]
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT e.filed_us, u.time_zone, u.code, b.counter_id, coalesce(e.clerk, ''), e.kind, e.level, e.outcome
-                    FROM events e JOIN boards b ON b.id = e.board_id JOIN units u ON u.id = b.unit_id
-                    WHERE e.kind IN ('rating', 'session')
-                    """)
-            for row in rows {
-                let filed: Int64 = row[0]
-                let local = filed / 1_000_000 + (zones[row[1] as String] ?? 0)
-                let day = local / 86_400
-                guard (fromDay...toDay).contains(day) else { continue }
-                let key: String
-                switch by {
-                case "unit": key = row[2]
-                case "counter": key = String(row[3] as Int64)
-                case "clerk": key = row[4]
-                case "day": key = SatisfactionReport.dayKey(day)
-                case "week": key = SatisfactionReport.weekKey(day)
-                case "month": key = SatisfactionReport.monthKey(day)
-                default: key = SatisfactionReport.dayKey(day) + "T" + SatisfactionReport.pad(local % 86_400 / 3600, 2)
-                }
-                if (row[5] as String) == "rating" {
-                    counts[key, default: Counts()].levels[String(row[6] as Int), default: 0] += 1
-                } else if (row[7] as String) == "rated" {
-                    counts[key, default: Counts()].rated += 1
-                } else {
-                    counts[key, default: Counts()].unrated += 1
+    /// The naive report: every raw event the store kept (read back through its raw export),
+    /// filed at its own unit's local day (or hour).
+    static func groupBy(_ store: any HailongStore, by: String, fromDay: Int64, toDay: Int64) async throws -> [String: Counts] {
+        var counts: [String: Counts] = [:]
+        let units = try await store.units().map(\.code)
+        for board in try await store.boards(units: units) {
+            var after: Int64 = 0
+            while true {
+                let page = try await store.events(board: board.id, after: after, limit: 1000)
+                guard let last = page.last else { break }
+                after = last.event.seq
+                for stored in page where stored.event.kind == .rating || stored.event.kind == .session {
+                    guard let filed = stored.filedAt.flatMap(WallTime.init(rfc3339:))?.microseconds else { continue }
+                    let local = filed / 1_000_000 + (zones[board.timeZone] ?? 0)
+                    let day = local / 86_400
+                    guard (fromDay...toDay).contains(day) else { continue }
+                    let key: String
+                    switch by {
+                    case "unit": key = board.unit
+                    case "counter": key = String(board.counterId)
+                    case "clerk": key = stored.event.clerk ?? ""
+                    case "day": key = SatisfactionReport.dayKey(day)
+                    case "week": key = SatisfactionReport.weekKey(day)
+                    case "month": key = SatisfactionReport.monthKey(day)
+                    default: key = SatisfactionReport.dayKey(day) + "T" + SatisfactionReport.pad(local % 86_400 / 3600, 2)
+                    }
+                    if stored.event.kind == .rating {
+                        counts[key, default: Counts()].levels[String(stored.event.level ?? 0), default: 0] += 1
+                    } else if stored.event.outcome == .rated {
+                        counts[key, default: Counts()].rated += 1
+                    } else {
+                        counts[key, default: Counts()].unrated += 1
+                    }
                 }
             }
-            return counts
         }
+        return counts
     }
 }
