@@ -1,0 +1,218 @@
+import Foundation
+import HailongClient
+import HailongDomain
+@testable import HailongServer
+import HailongTestSupport
+import Logging
+import PostgresNIO
+import Testing
+
+/// The PostgreSQL store's own surface (issue 15): its settings, its migrations with replicas
+/// starting together, a database newer than the server, and the real `hailong-server` on it.
+@Suite struct PostgresSettingsTests {
+    @Test func theURLNamesUserHostDatabaseAndTLS() throws {
+        let tcp = try PostgresSettings.parse(url: "postgres://hailong@db.internal:6432/prod?sslmode=verify-full", password: "pw", caFile: "/etc/hailong/ca.pem", poolSize: 8)
+        #expect(tcp.username == "hailong" && tcp.host == "db.internal" && tcp.port == 6432 && tcp.database == "prod")
+        #expect(tcp.tls == .verifyFull && tcp.caFile == "/etc/hailong/ca.pem" && tcp.password == "pw" && tcp.poolSize == 8)
+        #expect(tcp.redacted == "postgres://hailong@db.internal:6432/prod")
+        let socket = try PostgresSettings.parse(url: "postgresql://hailong@/hailong?host=/run/postgresql", password: nil, caFile: nil, poolSize: 16)
+        #expect(socket.socketDirectory == "/run/postgresql" && socket.port == 5432 && socket.tls == .disable)
+        #expect(try PostgresSettings.parse(url: "postgres://u@h/d", password: nil, caFile: nil, poolSize: 1).tls == .prefer)
+        #expect(try PostgresSettings.parse(url: "postgres://u@h/d?sslmode=require", password: nil, caFile: nil, poolSize: 1).tls == .require)
+        for (url, says) in [
+            ("mysql://u@h/d", "must look like postgres://"), ("postgres://h/d", "names no user"), ("postgres://u:secret@h/d", "must not hold the password"),
+            ("postgres://u@h/", "names no database"), ("postgres://u@h/d?sslmode=maybe", "sslmode must be"), ("postgres://u@h/d?color=red", "unknown parameter"),
+            ("postgres://u@/d?host=run", "socket directory"),
+        ] {
+            #expect(throws: SettingsError.self, "\(url)") { try PostgresSettings.parse(url: url, password: nil, caFile: nil, poolSize: 4) }
+            do { _ = try PostgresSettings.parse(url: url, password: nil, caFile: nil, poolSize: 4) } catch { #expect(error.description.contains(says), "\(url): \(error)") }
+        }
+    }
+
+    @Test func theConfigKeepsThePasswordOutOfTheYAML() throws {
+        let config = try ServerConfig.parse(
+            "storage: {driver: postgres, url: \"postgres://hailong@/hailong?host=/run/postgresql\", pool_size: 32, password_file: /etc/hailong/db-password}\n",
+            file: "server.yaml")
+        #expect(config.driver == .postgres && config.poolSize == 32 && config.passwordFile == "/etc/hailong/db-password")
+        #expect(throws: ConfigError(file: "server.yaml", key: "storage.password", message: "the password never sits in the YAML: use storage.password_file or HAILONG_DB_PASSWORD")) {
+            try ServerConfig.parse("storage: {driver: postgres, url: \"postgres://u@h/d\", password: hunter2}\n", file: "server.yaml")
+        }
+        #expect(throws: ConfigError.self) { try ServerConfig.parse("storage: {driver: postgres}\n", file: "server.yaml") }
+        #expect(throws: ConfigError.self) { try ServerConfig.parse("storage: {driver: postgres, url: \"postgres://u:pw@h/d\"}\n", file: "server.yaml") }
+        #expect(throws: ConfigError.self) { try ServerConfig.parse("storage: {driver: postgres, url: \"postgres://u@h/d\", pool_size: 0}\n", file: "server.yaml") }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-pw-\(UUID().uuidString)").path
+        try "s3cret Mật khẩu\nignored\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var withFile = config
+        withFile.passwordFile = file
+        #expect(try withFile.postgresPassword(environment: ["HAILONG_DB_PASSWORD": "env"]) == "s3cret Mật khẩu")
+        withFile.passwordFile = nil
+        #expect(try withFile.postgresPassword(environment: ["HAILONG_DB_PASSWORD": "env"]) == "env")
+        withFile.passwordFile = "/nonexistent/hailong-password"
+        #expect(throws: SettingsError.self) { try withFile.postgresPassword(environment: [:]) }
+    }
+
+    @Test func migrationStatementsSplitOutsideFunctionBodies() {
+        let statements = PostgresMigrations.statements("""
+            CREATE TABLE a (x INT);
+            -- a comment;
+            CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN UPDATE a SET x = 1; RETURN NULL; END $$;
+            INSERT INTO a VALUES (1);
+            """)
+        #expect(statements.count == 3)
+        #expect(statements[1].hasPrefix("CREATE FUNCTION") && statements[1].hasSuffix("END $$;"))
+    }
+}
+
+@Suite(.enabled(if: StoreKind.postgresURL != nil, "needs HAILONG_TEST_POSTGRES_URL (scripts/test starts a cluster)"))
+struct PostgresMigrationTests {
+    private static func settings(database: String? = nil) throws -> PostgresSettings {
+        var settings = try PostgresSettings.parse(url: StoreKind.postgresURL ?? "", password: nil, caFile: nil, poolSize: 4)
+        if let database { settings.database = database }
+        return settings
+    }
+
+    private static var quiet: Logger {
+        var logger = Logger(label: "hailong.test.postgres")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// A new, empty database of the test cluster.
+    static func newDatabase() async throws -> String {
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try PostgresStore(settings: settings(), runClient: true, logger: quiet)
+        try await admin.client.query("CREATE DATABASE \(unescaped: name)")
+        return name
+    }
+
+    @Test func replicasStartedTogetherMigrateOnce() async throws {
+        let database = try await Self.newDatabase()
+        let stores = try (0..<6).map { _ in try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in stores { group.addTask { try await store.prepare(migrate: true, now: WallTime(microseconds: 1)) } }
+            try await group.waitForAll()
+        }
+        let applied = try await stores[0].client.query("SELECT count(*) FROM hailong_migrations").decode(Int64.self).first { _ in true }
+        #expect(applied == Int64(PostgresMigrations.all.count))
+        // Every replica serves the one database.
+        _ = try await stores[1].createUnit(NewUnit(code: "root", name: "Cả nước"))
+        #expect(try await stores[4].units().map(\.code) == ["root"])
+    }
+
+    @Test func aDatabaseNewerThanTheServerIsRefused() async throws {
+        let database = try await Self.newDatabase()
+        let store = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
+        // Not migrated: a server that is not told to migrate says so.
+        await #expect(throws: StorageOpenError.self) { try await store.prepare(migrate: false, now: WallTime(microseconds: 1)) }
+        try await store.prepare(migrate: true, now: WallTime(microseconds: 1))
+        try await store.prepare(migrate: false, now: WallTime(microseconds: 1))
+        try await store.client.query("INSERT INTO hailong_migrations(name, applied_us) VALUES ('pg99-from-the-future', 1)")
+        for migrate in [false, true] {
+            do {
+                try await store.prepare(migrate: migrate, now: WallTime(microseconds: 1))
+                Issue.record("a newer schema was accepted")
+            } catch {
+                #expect("\(error)".contains("newer than this server knows (migrations pg99-from-the-future)"), "\(error)")
+            }
+        }
+    }
+
+    /// The backup `docs/production.md` prescribes, restored: `pg_dump -Fc`, `pg_restore` into a
+    /// new database; the restored database is current for this server, gives the same reports
+    /// and raw events, and takes the next batch where the old one stopped.
+    @Test func aBackupRestoresToTheSameReports() async throws {
+        let database = try await Self.newDatabase()
+        let store = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
+        try await store.prepare(migrate: true, now: WallTime(microseconds: 1))
+        _ = try await store.createUnit(NewUnit(code: "hcm", name: "TP. Hồ Chí Minh"))
+        let counter = try await store.createCounter(unit: "hcm", name: "Quầy 1")
+        _ = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: WallTime(microseconds: Int64.max / 2))
+        let board = try await store.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1))
+        let received = try #require(WallTime(rfc3339: "2026-11-24T00:00:00Z"))
+        func send(_ store: PostgresStore, _ seqs: ClosedRange<Int64>) async throws -> IngestOutcome {
+            let events = seqs.map { rating($0, "2026-11-23T0\($0 % 10):00:00Z", level: 1 + Int($0 % 3), clerk: "Nguyễn Thị Ánh") }
+            let batch = IngestBatch(
+                boardId: board.id, fromSeq: seqs.lowerBound, toSeq: seqs.upperBound, events: events,
+                status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
+            return try await store.ingest(board: board, batch: batch, events: try batch.checked(scale: .vn3, receivedAt: received), receivedAt: received)
+        }
+        _ = try await send(store, 1...20)
+        let day = CivilDate.toDays(year: 2026, month: 11, day: 23)
+        let counts = try await store.rangeCounts(unitIds: [board.unitId], fromDay: day, toDay: day, groupBy: .clerk)
+        let events = try await store.events(board: board.id, after: 0, limit: 100)
+        let settings = try Self.settings()
+        let socket = try #require(settings.socketDirectory)
+        let dump = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-\(database).dump").path
+        defer { try? FileManager.default.removeItem(atPath: dump) }
+        let dumped = try spawnAndWait("/usr/lib/postgresql/15/bin/pg_dump", ["--format=custom", "--file=\(dump)", "-h", socket, "-U", settings.username, database])
+        #expect(dumped.status == 0, "\(dumped.output)")
+        let restoredName = try await Self.newDatabase()
+        let restoring = try spawnAndWait(
+            "/usr/lib/postgresql/15/bin/pg_restore", ["--dbname=\(restoredName)", "--no-owner", "-h", socket, "-U", settings.username, dump])
+        #expect(restoring.status == 0, "\(restoring.output)")
+        let restored = try PostgresStore(settings: Self.settings(database: restoredName), runClient: true, logger: Self.quiet)
+        try await restored.prepare(migrate: false, now: WallTime(microseconds: 1))
+        #expect(try await restored.rangeCounts(unitIds: [board.unitId], fromDay: day, toDay: day, groupBy: .clerk) == counts)
+        #expect(try await restored.events(board: board.id, after: 0, limit: 100) == events)
+        #expect(try await restored.board(tokenHash: "token")?.lastSeq == 20)
+        #expect(try await send(restored, 21...25) == .stored(acknowledgedSeq: 25, newEvents: 5, mismatches: 0))
+        #expect(try await send(restored, 1...20) == .stored(acknowledgedSeq: 25, newEvents: 0, mismatches: 0))
+    }
+
+    /// The real binary on PostgreSQL: migrate, admin create, two replicas serving one database
+    /// (started together, they migrate once), SIGTERM → clean exit.
+    @Test func theServerBinaryServesPostgreSQLAsReplicas() async throws {
+        let database = try await Self.newDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-pgproc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let settings = try Self.settings(database: database)
+        let url = "postgres://\(settings.username)@/\(database)?host=\(settings.socketDirectory ?? "/run/postgresql")"
+        func config(port: Int) throws -> String {
+            let path = directory.appendingPathComponent("server-\(port).yaml").path
+            try "listen: \"127.0.0.1:\(port)\"\nstorage: {driver: postgres, url: \"\(url)\", pool_size: 4}\n".write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let ports = [Int.random(in: 20_000...40_000), Int.random(in: 40_001...60_000)]
+        let configs = try ports.map(config)
+        var servers: [Process] = []
+        defer { for server in servers where server.isRunning { server.terminate() } }
+        for path in configs {
+            let server = Process()
+            server.executableURL = try ProcessTests.binary()
+            server.arguments = ["serve", "--config", path, "--log-level", "warning"]
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            servers.append(server)
+        }
+        for port in ports {
+            let anonymous = HTTPEndpoint(baseURL: "http://127.0.0.1:\(port)", token: nil, timeout: .seconds(2))
+            var healthy = false
+            for _ in 0..<100 where !healthy {
+                if let data = try? await anonymous.send(.GET, "/healthz"), String(decoding: data, as: UTF8.self).contains("ok") {
+                    healthy = true
+                } else {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(healthy, "replica on \(port)")
+        }
+        let admin = try ProcessTests.run(["admin", "create", "--config", configs[0], "--username", "root", "--password", "root-password"])
+        #expect(admin.status == 0, "\(admin.stderr)")
+        let token = try #require(admin.stdout.split(separator: "\n").first { $0.hasPrefix("API token: ") }?.dropFirst("API token: ".count))
+        // Made through one replica, read through the other.
+        let first = ServerCommands(api: HTTPEndpoint(baseURL: "http://127.0.0.1:\(ports[0])", token: String(token)))
+        let second = ServerCommands(api: HTTPEndpoint(baseURL: "http://127.0.0.1:\(ports[1])", token: String(token)))
+        #expect(try await first.addUnit(code: "hcm", name: "TP. Hồ Chí Minh", parent: nil, timeZone: nil).contains("created unit hcm"))
+        #expect(try await second.units().contains("TP. Hồ Chí Minh"))
+        #expect(try ProcessTests.run(["migrate", "--config", configs[1]]).stdout.contains("up to date"))
+        for server in servers {
+            server.terminate()
+            server.waitUntilExit()
+            #expect(server.terminationStatus == 0)
+        }
+    }
+}
