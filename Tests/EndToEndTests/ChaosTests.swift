@@ -13,6 +13,12 @@ import Testing
 /// minute once. At the end every board's log is on the server exactly, the report counts every
 /// rating the driver got an OK for, and no count mismatch is open.
 ///
+/// The PostgreSQL variant (issue 15, `HAILONG_CHAOS_STORE=postgres` with `HAILONG_TEST_POSTGRES_URL`
+/// and the cluster's directory in `HAILONG_CHAOS_PG_DIR`): two server replicas on one database
+/// behind Debian's nginx (round-robin, as a site deploys them); the chaos kills either replica,
+/// and restarts PostgreSQL itself once with `pg_ctl restart -m immediate` instead of the
+/// one-minute stop. The same end checks hold.
+///
 /// It takes about three minutes, so it runs only with `HAILONG_CHAOS=1` (Tests/chaos/run).
 /// `HAILONG_CHAOS_SEED=N` replays a run; the seed is printed first.
 @Suite("Chaos: 5 agents and a server, killed at random", .serialized)
@@ -23,7 +29,7 @@ struct ChaosTests {
     func chaos() async throws {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["HAILONG_CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(Int64.max))
-        print("chaos seed: \(seed) (replay with HAILONG_CHAOS_SEED=\(seed) Tests/chaos/run)")
+        print("chaos seed: \(seed) (replay with HAILONG_CHAOS_SEED=\(seed) Tests/chaos/run\(environment["HAILONG_CHAOS_STORE"] == "postgres" ? " postgres" : ""))")
         let target = Int(environment["HAILONG_CHAOS_RATINGS"] ?? "") ?? 2_000
         let chaosSeconds = Double(environment["HAILONG_CHAOS_SECONDS"] ?? "") ?? 100
         var rng = ChaosRandom(seed: seed)
@@ -31,10 +37,9 @@ struct ChaosTests {
         let dir = NSTemporaryDirectory() + "hailong-chaos-\(seed)"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let server = try ServerProcess(dir: dir)
-        try await server.setUp()
-        try await server.start()
-        defer { server.kill9() }
+        let site = try await ChaosSite.start(dir: dir, environment: environment)
+        let server = site.front
+        defer { site.kill9All() }
 
         // Organisation: a unit, five counters, five boards enrolled by the real `enroll` command.
         try await server.admin("POST", "/v1/units", #"{"code":"hcm","name":"TP. Hồ Chí Minh"}"#)
@@ -44,7 +49,7 @@ struct ChaosTests {
             guard let counterId = counter["id"] as? Int else { throw TestFailure("counter: \(counter)") }
             let board = try await server.admin("POST", "/v1/boards", #"{"unit":"hcm","counterId":\#(counterId),"scale":"vn3"}"#)
             guard let code = board["enrollmentCode"] as? String else { throw TestFailure("board: \(board)") }
-            let agent = try ChaosBoard(dir: dir + "/board\(index)", server: server.base, counterId: counterId, clerk: "Cán bộ \(index)")
+            let agent = try ChaosBoard(dir: dir + "/board\(index)", server: site.base, counterId: counterId, clerk: "Cán bộ \(index)")
             let enrolled = try runAgent(["enroll", "--config", agent.configPath, "--code", code])
             #expect(enrolled.status == 0, "\(enrolled.output)")
             agent.boardId = String(enrolled.output.split(separator: " ").dropFirst(3).first ?? "")
@@ -82,6 +87,12 @@ struct ChaosTests {
                     let elapsed = ContinuousClock.now - started
                     if !outageDone, elapsed > .seconds(15) {
                         outageDone = true
+                        if let pgDir = site.postgresDirectory {
+                            log.withLock { $0.append("PostgreSQL restarted -m immediate at \(elapsed)") }
+                            let restarted = try runScript("scripts/postgres-cluster", ["restart", pgDir])
+                            if restarted.status != 0 { throw TestFailure("pg_ctl restart: \(restarted.output)") }
+                            continue
+                        }
                         log.withLock { $0.append("server stopped for 60 s at \(elapsed)") }
                         server.stop()
                         try await Task.sleep(for: .seconds(60))
@@ -89,10 +100,11 @@ struct ChaosTests {
                         continue
                     }
                     if rng.below(100) < 25 {
-                        log.withLock { $0.append("kill -9 server at \(elapsed)") }
-                        server.kill9()
+                        let replica = site.servers[Int(rng.below(UInt64(site.servers.count)))]
+                        log.withLock { $0.append("kill -9 server \(replica.port) at \(elapsed)") }
+                        replica.kill9()
                         try await Task.sleep(for: .milliseconds(Int64(rng.below(1000))))
-                        try await server.start()
+                        try await replica.start()
                     } else {
                         let board = boards[Int(rng.below(UInt64(boards.count)))]
                         log.withLock { $0.append("kill -9 \(board.name) at \(elapsed)") }
@@ -103,7 +115,7 @@ struct ChaosTests {
             try await group.waitForAll()
         }
         let chaos = log.withLock { $0 }
-        print("chaos: \(chaos.count) actions: \(chaos.filter { $0.contains("server") && $0.contains("kill") }.count) server kills, \(chaos.filter { $0.contains("board") }.count) agent kills, 1 one-minute outage")
+        print("chaos (\(site.description)): \(chaos.count) actions: \(chaos.filter { $0.contains("server") && $0.contains("kill") }.count) server kills, \(chaos.filter { $0.contains("board") }.count) agent kills, \(site.postgresDirectory == nil ? "1 one-minute outage" : "1 PostgreSQL restart -m immediate")")
 
         // MARK: Drain (bounded: the longest backoff after the outage is well under 5 minutes).
         let drainStart = ContinuousClock.now
@@ -144,7 +156,7 @@ struct ChaosTests {
         #expect(mismatches.isEmpty, "\(mismatches)")
         print("chaos seed \(seed): \(okTotal) ratings, report total \(okTotal), \(mismatches.count) mismatch alerts")
         for board in boards { _ = board.terminate() }
-        server.stop()
+        site.stopAll()
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
@@ -170,7 +182,8 @@ func call(_ url: String, _ method: String, _ body: String?, token: String?) asyn
     }
 }
 
-/// The real `hailong-server` on SQLite in `dir`, on a fixed loopback port across restarts.
+/// The real `hailong-server` on SQLite in `dir` (or on the PostgreSQL database `postgresURL`),
+/// on a fixed loopback port across restarts. Its API calls go to `front` (itself, or nginx).
 final class ServerProcess: @unchecked Sendable {
     let dir: String
     let port: Int
@@ -178,12 +191,15 @@ final class ServerProcess: @unchecked Sendable {
     var adminToken = ""
     private let process = Mutex<Process?>(nil)
     var base: String { "http://127.0.0.1:\(port)" }
+    /// Where the site is reached (the load balancer in front of replicas).
+    var front: String?
 
-    init(dir: String) throws {
+    init(dir: String, postgresURL: String? = nil, name: String = "server") throws {
         self.dir = dir
         port = try freePort()
-        config = dir + "/server.yaml"
-        try "listen: \"127.0.0.1:\(port)\"\nstorage: {driver: sqlite, path: \(dir)/server.db}\nreports: {min_n: 1}\n"
+        config = dir + "/\(name).yaml"
+        let storage = postgresURL.map { "{driver: postgres, url: \"\($0)\", pool_size: 8}" } ?? "{driver: sqlite, path: \(dir)/server.db}"
+        try "listen: \"127.0.0.1:\(port)\"\nstorage: \(storage)\nreports: {min_n: 1}\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
     }
 
@@ -234,7 +250,7 @@ final class ServerProcess: @unchecked Sendable {
 
     @discardableResult
     func admin(_ method: String, _ path: String, _ body: String?) async throws -> [String: Any] {
-        guard let reply = await call(base + path, method, body, token: adminToken), reply.status < 300 else {
+        guard let reply = await call((front ?? base) + path, method, body, token: adminToken), reply.status < 300 else {
             throw TestFailure("\(method) \(path) failed")
         }
         return (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any] ?? [:]
@@ -245,7 +261,7 @@ final class ServerProcess: @unchecked Sendable {
         struct Body: Decodable { var events: [Stored] }
         var all: [WireEvent] = []
         while true {
-            guard let reply = await call(base + "/v1/boards/\(board)/events?after=\(all.last?.seq ?? 0)&limit=5000", "GET", nil, token: adminToken),
+            guard let reply = await call((front ?? base) + "/v1/boards/\(board)/events?after=\(all.last?.seq ?? 0)&limit=5000", "GET", nil, token: adminToken),
                 reply.status == 200
             else { throw TestFailure("server events of \(board)") }
             let page = try JSONDecoder().decode(Body.self, from: reply.body).events.map(\.event)
@@ -464,4 +480,146 @@ func runBinary(_ name: String, _ arguments: [String]) throws -> (status: Int32, 
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// What the chaos acts on: one server on SQLite, or two replicas on PostgreSQL behind nginx.
+final class ChaosSite: Sendable {
+    let servers: [ServerProcess]
+    let nginx: NginxProcess?
+    let postgresDirectory: String?
+    /// The server the test's admin calls go through (they reach `base`).
+    var front: ServerProcess { servers[0] }
+    var base: String { nginx?.base ?? servers[0].base }
+    var description: String {
+        nginx == nil ? "one server, SQLite" : "\(servers.count) replicas behind nginx, PostgreSQL"
+    }
+
+    private init(servers: [ServerProcess], nginx: NginxProcess?, postgresDirectory: String?) {
+        self.servers = servers
+        self.nginx = nginx
+        self.postgresDirectory = postgresDirectory
+    }
+
+    static func start(dir: String, environment: [String: String]) async throws -> ChaosSite {
+        guard environment["HAILONG_CHAOS_STORE"] == "postgres" else {
+            let server = try ServerProcess(dir: dir)
+            try await server.setUp()
+            try await server.start()
+            return ChaosSite(servers: [server], nginx: nil, postgresDirectory: nil)
+        }
+        guard let url = environment["HAILONG_TEST_POSTGRES_URL"], let pgDir = environment["HAILONG_CHAOS_PG_DIR"] else {
+            throw TestFailure("the PostgreSQL chaos needs HAILONG_TEST_POSTGRES_URL and HAILONG_CHAOS_PG_DIR")
+        }
+        // A database of its own on the test cluster.
+        let database = "chaos_\(UInt32.random(in: 0...UInt32.max))"
+        let created = try runScript("/usr/lib/postgresql/15/bin/psql", ["-h", pgDir, "-U", "hailong", "-d", "postgres", "-c", "CREATE DATABASE \(database)"])
+        guard created.status == 0 else { throw TestFailure("create database: \(created.output)") }
+        let databaseURL = url.replacingOccurrences(of: "@/hailong?", with: "@/\(database)?")
+        let servers = try (1...2).map { try ServerProcess(dir: dir, postgresURL: databaseURL, name: "replica\($0)") }
+        try await servers[0].setUp()
+        let nginx = try NginxProcess(dir: dir, upstreams: servers.map(\.port))
+        for server in servers {
+            server.adminToken = servers[0].adminToken
+            server.front = nginx.base
+        }
+        // Started together: they migrate once, under the advisory lock.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for server in servers { group.addTask { try await server.start() } }
+            try await group.waitForAll()
+        }
+        try await nginx.start()
+        return ChaosSite(servers: servers, nginx: nginx, postgresDirectory: pgDir)
+    }
+
+    func kill9All() {
+        for server in servers { server.kill9() }
+        nginx?.stop()
+    }
+
+    func stopAll() {
+        for server in servers { server.stop() }
+        nginx?.stop()
+    }
+}
+
+/// Debian's nginx in front of the replicas, round-robin, as `docs/production.md` sets it up
+/// (a failed upstream is retried on the other for idempotent requests; ingest is retried by the
+/// board, which is safe: a batch is stored once).
+final class NginxProcess: @unchecked Sendable {
+    let port: Int
+    let dir: String
+    private var process: Process?
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    init(dir: String, upstreams: [Int]) throws {
+        self.dir = dir + "/nginx"
+        port = try freePort()
+        try FileManager.default.createDirectory(atPath: self.dir, withIntermediateDirectories: true)
+        let servers = upstreams.map { "        server 127.0.0.1:\($0) max_fails=0;" }.joined(separator: "\n")
+        try """
+            daemon off;
+            worker_processes 1;
+            pid \(self.dir)/nginx.pid;
+            error_log \(self.dir)/error.log warn;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                client_body_temp_path \(self.dir)/body;
+                proxy_temp_path \(self.dir)/proxy;
+                fastcgi_temp_path \(self.dir)/fastcgi;
+                uwsgi_temp_path \(self.dir)/uwsgi;
+                scgi_temp_path \(self.dir)/scgi;
+                upstream hailong {
+            \(servers)
+                    keepalive 16;
+                }
+                server {
+                    listen 127.0.0.1:\(port);
+                    client_max_body_size 4m;
+                    # Bodies and answers stay in memory (the workers cannot write this folder).
+                    client_body_buffer_size 4m;
+                    proxy_max_temp_file_size 0;
+                    location / {
+                        proxy_pass http://hailong;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                        proxy_set_header Host $host;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                        proxy_set_header X-Forwarded-Proto $scheme;
+                        proxy_next_upstream error timeout http_502 http_503;
+                        proxy_connect_timeout 2s;
+                        proxy_read_timeout 30s;
+                    }
+                }
+            }
+            """.write(toFile: self.dir + "/nginx.conf", atomically: true, encoding: .utf8)
+    }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-c", dir + "/nginx.conf", "-p", dir]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        for _ in 0..<100 {
+            if let reply = await call(base + "/healthz", "GET", nil, token: nil), reply.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("nginx did not answer on \(base); see \(dir)/error.log")
+    }
+
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// A command of the repository (a relative path) or of the system, its status and output.
+func runScript(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let ran = try spawnAndWait(path.hasPrefix("/") ? path : root.appendingPathComponent(path).path, arguments)
+    return (ran.status, ran.output)
 }
