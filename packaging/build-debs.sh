@@ -178,9 +178,11 @@ stage_service() {
     done
 }
 
-finish() { # package, depends, description
+finish() { # package, depends, description[, recommends]
     package=$1
     stage=$work/$package
+    recommends=${4:+"Recommends: $4
+"}
     size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
     cat >"$stage/DEBIAN/control" <<EOF
 Package: $package
@@ -189,7 +191,7 @@ Architecture: $ARCH
 Maintainer: $maintainer
 Installed-Size: $size
 Depends: $2
-Section: misc
+${recommends}Section: misc
 Priority: optional
 Description: $3
 EOF
@@ -237,9 +239,11 @@ if [ -z "$only" ] || [ "$only" = hailong-server ]; then
         stage_service hailong-server "$server" "$here/server.example.yaml" /etc/hailong/server.yaml
         finish hailong-server "$(depends "$server")" "Hailong central server (enrollment, ingest, reports)
  Receives the counter boards' ratings exactly once, keeps per-hour rollups
- in SQLite, and serves satisfaction reports (JSON, CSV with Vietnamese
- labels), dossier look-ups, board health and count-mismatch alerts to
- managers and technicians. Includes a sandboxed systemd unit."
+ in SQLite (one ward or city) or PostgreSQL (a province or a nation, as many
+ replicas as needed behind a load balancer), and serves satisfaction reports
+ (JSON, CSV with Vietnamese labels), the managers' dashboard, dossier
+ look-ups, board health and count-mismatch alerts to managers and
+ technicians. Includes a sandboxed systemd unit." "postgresql (>= 15)"
     fi
 fi
 

@@ -110,6 +110,11 @@ for package in hailong-agent hailong-server hailong; do
         check "$package: ${package#hailong-}.yaml is a conffile" sh -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xOf - ./conffiles | grep -qxF /etc/hailong/${package#hailong-}.yaml"
         check "$package: Depends ($depends) has libsqlite3-0 and adduser" sh -c "echo '$depends' | grep -q 'libsqlite3-0' && echo '$depends' | grep -q adduser"
     fi
+    if [ "$package" = hailong-server ]; then
+        check "hailong-server: Recommends PostgreSQL, the production store" sh -c "dpkg-deb --field '$deb' Recommends | grep -qx 'postgresql (>= 15)'"
+    else
+        check "$package: recommends nothing" sh -c "[ -z \"\$(dpkg-deb --field '$deb' Recommends)\" ]"
+    fi
     if [ "$package" = hailong-agent ]; then
         check "hailong-agent: Depends has libgpiod2" sh -c "echo '$depends' | grep -q libgpiod2"
     fi
