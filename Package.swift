@@ -269,6 +269,22 @@ package.targets += [
         swiftSettings: strict
     ),
     // Board → server drain throughput beside the server's ingest baseline (issue 5).
+    // PostgreSQL: ingest beside direct PostgresNIO inserts, a nation's steady load, reports on
+    // both stores (issue 15; bench/postgres).
+    .executableTarget(
+        name: "hailong-bench-postgres",
+        dependencies: [
+            "HailongServer", "HailongDomain", "HailongClient",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        path: "Benchmarks/PostgresBench",
+        swiftSettings: strict
+    ),
     .executableTarget(
         name: "hailong-bench-drain",
         dependencies: [

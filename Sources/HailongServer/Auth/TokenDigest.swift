@@ -1,9 +1,9 @@
-import Crypto
+public import Crypto
 
 /// Bearer tokens and enrollment codes are stored as SHA-256 hex digests (swift-crypto): they
 /// are 256-bit random, so a plain hash is the right tool (bcrypt is for guessable passwords).
-enum TokenDigest {
-    static func hex(_ text: String) -> String {
+public enum TokenDigest {
+    public static func hex(_ text: String) -> String {
         SHA256.hash(data: Array(text.utf8)).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex

@@ -36,6 +36,12 @@ public struct Clerk: Sendable, Equatable, Codable {
     public var code: String
     public var name: String
     public var unit: String
+
+    public init(code: String, name: String, unit: String) {
+        self.code = code
+        self.name = name
+        self.unit = unit
+    }
 }
 
 /// A board as the server knows it, with its last reported health.
