@@ -161,6 +161,49 @@ struct PostgresMigrationTests {
         #expect(try await send(restored, 1...20) == .stored(acknowledgedSeq: 25, newEvents: 0, mismatches: 0))
     }
 
+    /// The steady state takes one statement; a replica that finds the board moved by another
+    /// (its guess of the last seq stale) takes the full path, and nothing is stored twice or lost.
+    @Test func aBatchIsOneStatementUntilAnotherReplicaMovesTheBoard() async throws {
+        let database = try await Self.newDatabase()
+        let one = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
+        let two = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
+        try await one.prepare(migrate: true, now: WallTime(microseconds: 1))
+        _ = try await one.createUnit(NewUnit(code: "hcm", name: "TP. Hồ Chí Minh"))
+        let counter = try await one.createCounter(unit: "hcm", name: "Quầy 1")
+        _ = try await one.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: WallTime(microseconds: Int64.max / 2))
+        let board = try await one.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1))
+        let received = try #require(WallTime(rfc3339: "2026-11-24T00:00:00Z"))
+        func send(_ store: PostgresStore, _ seqs: ClosedRange<Int64>, aggregates: [DailyCount] = []) async throws -> IngestOutcome {
+            let events = seqs.map { rating($0, "2026-11-23T05:\(String(format: "%02d", $0)):00Z", level: 1 + Int($0 % 3), clerk: "NV01", dossier: "HS-\($0)") }
+            let batch = IngestBatch(
+                boardId: board.id, fromSeq: seqs.lowerBound, toSeq: seqs.upperBound, events: events, aggregates: aggregates,
+                status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
+            return try await store.ingest(board: board, batch: batch, events: try batch.checked(scale: .vn3, receivedAt: received), receivedAt: received)
+        }
+        #expect(try await send(one, 1...3) == .stored(acknowledgedSeq: 3, newEvents: 3, mismatches: 0))
+        #expect(try await send(one, 4...6) == .stored(acknowledgedSeq: 6, newEvents: 3, mismatches: 0))
+        #expect(try await send(one, 7...7) == .stored(acknowledgedSeq: 7, newEvents: 1, mismatches: 0))
+        #expect(one.oneStatementCounts.withLock { $0.stored } == 2)
+        // The other replica stores 8…9 (its own first batch takes the full path).
+        #expect(try await send(two, 8...9) == .stored(acknowledgedSeq: 9, newEvents: 2, mismatches: 0))
+        // This one still believes 7: the function refuses, the full path stores 10 only.
+        #expect(try await send(one, 8...10) == .stored(acknowledgedSeq: 10, newEvents: 1, mismatches: 0))
+        #expect(one.oneStatementCounts.withLock { $0.fellBack } == 1)
+        // A mismatch through the one statement raises its alert; agreeing again resolves it.
+        let wrong = [DailyCount(day: "2026-11-23", clerk: "NV01", level: 1, count: 99)]
+        #expect(try await send(one, 11...11, aggregates: wrong) == .stored(acknowledgedSeq: 11, newEvents: 1, mismatches: 1))
+        #expect(try await one.alerts(units: ["hcm"]).count == 1)
+        let stored = try await one.events(board: board.id, after: 0, limit: 100)
+        #expect(stored.map(\.event.seq) == Array(1...11))
+        #expect(stored.map(\.event.dossier) == (1...11).map { "HS-\($0)" })
+        #expect(stored.allSatisfy { $0.event.monotonicNs == nil && $0.event.bootId == nil && $0.event.clerk == "NV01" })
+        var want = TallyCounts()
+        for seq in Int64(1)...11 { want.rate(1 + Int(seq % 3)) }
+        let day = CivilDate.toDays(year: 2026, month: 11, day: 23)
+        #expect(try await two.rangeCounts(unitIds: [board.unitId], fromDay: day, toDay: day, groupBy: .clerk) == [GroupCount(group: "NV01", scale: .vn3, counts: want)])
+        #expect(one.oneStatementCounts.withLock { $0.stored } == 3)
+    }
+
     /// The real binary on PostgreSQL: migrate, admin create, two replicas serving one database
     /// (started together, they migrate once), SIGTERM → clean exit.
     @Test func theServerBinaryServesPostgreSQLAsReplicas() async throws {

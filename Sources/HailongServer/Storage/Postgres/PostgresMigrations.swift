@@ -93,7 +93,69 @@ enum PostgresMigrations {
             CREATE TRIGGER report_series_catalog AFTER INSERT OR DELETE OR UPDATE OF kind, unit_id, counter_id, clerk, scale
                 ON report_series FOR EACH STATEMENT EXECUTE FUNCTION hailong_bump_catalog();
             """
-        )
+        ),
+        // The one-round-trip ingest (`PostgresStore+OneStatement`): a plan's rows in one call.
+        (
+            "pg2-ingest-function",
+            """
+            CREATE FUNCTION hailong_ingest(p_board TEXT, p_expected BIGINT, p JSONB, e_seq BIGINT[], e_kind TEXT[], e_at BIGINT[],
+                e_filed BIGINT[], e_by BOOLEAN[], e_level BIGINT[], e_binding TEXT[], e_dossier TEXT[], e_clerk TEXT[], e_outcome TEXT[],
+                e_reason TEXT[], e_mono BIGINT[], e_mono_set BOOLEAN[], e_boot TEXT[], e_synced BOOLEAN[]) RETURNS JSONB LANGUAGE plpgsql AS $$
+            DECLARE
+                v_last BIGINT; v_revoked BOOLEAN; v_horizon BIGINT; v_unit BIGINT := (p->>'unit')::BIGINT; v_rows BIGINT;
+            BEGIN
+                PERFORM pg_advisory_xact_lock_shared(\(horizonLockKey));
+                SELECT last_seq, revoked INTO v_last, v_revoked FROM boards WHERE id = p_board FOR UPDATE;
+                IF NOT FOUND THEN RETURN jsonb_build_object('outcome', 'missing'); END IF;
+                IF v_revoked THEN RETURN jsonb_build_object('outcome', 'revoked'); END IF;
+                SELECT day INTO v_horizon FROM running_horizon WHERE id = 1;
+                IF v_last <> p_expected OR v_horizon IS DISTINCT FROM (p->>'horizon')::BIGINT THEN
+                    RETURN jsonb_build_object('outcome', 'stale', 'lastSeq', v_last);
+                END IF;
+                INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
+                    outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
+                SELECT p_board, e.seq, e.kind, e.at, e.filed, e.by, NULLIF(e.level, 0), NULLIF(e.binding, ''), NULLIF(e.dossier, ''),
+                    NULLIF(e.clerk, ''), NULLIF(e.outcome, ''), NULLIF(e.reason, ''), CASE WHEN e.mono_set THEN e.mono END, NULLIF(e.boot, ''),
+                    e.synced, (p->>'received')::BIGINT
+                FROM unnest(e_seq, e_kind, e_at, e_filed, e_by, e_level, e_binding, e_dossier, e_clerk, e_outcome, e_reason, e_mono, e_mono_set,
+                    e_boot, e_synced) AS e(seq, kind, at, filed, by, level, binding, dossier, clerk, outcome, reason, mono, mono_set, boot, synced);
+                INSERT INTO rollup_day AS r(bucket, unit_id, counter_id, clerk, scale, level1, level2, level3, level4, level5, rated, unrated)
+                SELECT d.bucket, v_unit, (p->>'counter')::BIGINT, d.clerk, p->>'scale',
+                    (d.c->>0)::BIGINT, (d.c->>1)::BIGINT, (d.c->>2)::BIGINT, (d.c->>3)::BIGINT, (d.c->>4)::BIGINT, (d.c->>5)::BIGINT, (d.c->>6)::BIGINT
+                FROM jsonb_to_recordset(p->'days') AS d(bucket BIGINT, clerk TEXT, c JSONB)
+                ON CONFLICT (bucket, counter_id, clerk, scale) DO UPDATE SET level1 = r.level1 + excluded.level1, level2 = r.level2 + excluded.level2,
+                    level3 = r.level3 + excluded.level3, level4 = r.level4 + excluded.level4, level5 = r.level5 + excluded.level5,
+                    rated = r.rated + excluded.rated, unrated = r.unrated + excluded.unrated;
+                INSERT INTO rollup_unit_hour AS r(unit_id, bucket, scale, level1, level2, level3, level4, level5, rated, unrated)
+                SELECT v_unit, h.bucket, p->>'scale',
+                    (h.c->>0)::BIGINT, (h.c->>1)::BIGINT, (h.c->>2)::BIGINT, (h.c->>3)::BIGINT, (h.c->>4)::BIGINT, (h.c->>5)::BIGINT, (h.c->>6)::BIGINT
+                FROM jsonb_to_recordset(p->'hours') AS h(bucket BIGINT, c JSONB)
+                ON CONFLICT (unit_id, bucket, scale) DO UPDATE SET level1 = r.level1 + excluded.level1, level2 = r.level2 + excluded.level2,
+                    level3 = r.level3 + excluded.level3, level4 = r.level4 + excluded.level4, level5 = r.level5 + excluded.level5,
+                    rated = r.rated + excluded.rated, unrated = r.unrated + excluded.unrated;
+                UPDATE running_day r SET level1 = r.level1 + (d.c->>0)::BIGINT, level2 = r.level2 + (d.c->>1)::BIGINT,
+                    level3 = r.level3 + (d.c->>2)::BIGINT, level4 = r.level4 + (d.c->>3)::BIGINT, level5 = r.level5 + (d.c->>4)::BIGINT,
+                    rated = r.rated + (d.c->>5)::BIGINT, unrated = r.unrated + (d.c->>6)::BIGINT
+                FROM jsonb_to_recordset(p->'running') AS d(kind BIGINT, day BIGINT, series BIGINT, c JSONB)
+                WHERE r.kind = d.kind AND r.unit_id = v_unit AND r.day = d.day AND r.series_id = d.series;
+                GET DIAGNOSTICS v_rows = ROW_COUNT;
+                IF v_rows <> jsonb_array_length(p->'running') THEN
+                    -- A series this replica believed made is not (a restored database): undo, the full path decides.
+                    RAISE EXCEPTION 'hailong: running totals out of step (% of % rows)', v_rows, jsonb_array_length(p->'running');
+                END IF;
+                INSERT INTO board_daily AS r(board_id, day, clerk, level, count)
+                SELECT p_board, d.day, d.clerk, d.level, d.count FROM jsonb_to_recordset(p->'daily') AS d(day TEXT, clerk TEXT, level INTEGER, count BIGINT)
+                ON CONFLICT (board_id, day, clerk, level) DO UPDATE SET count = r.count + excluded.count;
+                UPDATE boards SET last_seq = (p->>'lastSeq')::BIGINT, last_seen_us = (p->>'received')::BIGINT, version = p->>'version',
+                    backlog = (p->>'backlog')::BIGINT, faults = p->>'faults', clock_synced = (p->>'clockSynced')::BOOLEAN, uptime_s = (p->>'uptimeS')::BIGINT
+                WHERE id = p_board;
+                RETURN jsonb_build_object('outcome', 'stored',
+                    'ours', (SELECT coalesce(jsonb_agg(jsonb_build_array(day, clerk, level::TEXT, count::TEXT)), '[]'::JSONB)
+                             FROM board_daily WHERE board_id = p_board AND day IN (SELECT jsonb_array_elements_text(p->'compare'))),
+                    'alerts', EXISTS (SELECT 1 FROM alerts WHERE kind = 'countMismatch' AND board_id = p_board));
+            END $$;
+            """
+        ),
     ]
 
     /// What a database holds compared with this build.

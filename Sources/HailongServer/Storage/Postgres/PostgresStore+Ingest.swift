@@ -1,6 +1,5 @@
 public import HailongDomain
 import PostgresNIO
-import Foundation
 import Synchronization
 
 /// Ingest on PostgreSQL: the plan applied in one transaction, each list in one statement
@@ -32,6 +31,7 @@ extension PostgresStore {
     public func ingest(board: BoardInfo, batch: IngestBatch, events: [CheckedEvent], receivedAt: WallTime) async throws -> IngestOutcome {
         let zones = self.zones
         let plan = IngestPlan(batch: batch, events: events, receivedAt: receivedAt) { zones.offset(board.timeZone, atSecond: $0) }
+        if let outcome = try await fastIngest(board: board, batch: batch, plan: plan) { return outcome }
         do { return try await ingest(board: board, batch: batch, plan: plan) } catch is HorizonMoved {
             // The horizon seen here was ahead of the database's (a restored backup): ask again,
             // exclusively.
@@ -87,32 +87,56 @@ extension PostgresStore {
         // What committed is known from now on: series (their first day only moves back) and the horizon.
         if !learned.isEmpty { knownSeries.withLock { $0.merge(learned) { _, new in new } } }
         if let horizon { horizonSeen.withLock { $0 = max($0, horizon) } }
+        switch outcome {
+        case .stored(let acknowledged, _, _), .gap(let acknowledged, _): lastSeqSeen.withLock { $0[board.id] = acknowledged }
+        case .revoked: break
+        }
         return outcome
+    }
+
+    /// A batch's new events as one array per column, for `unnest` (binary, no JSON on either
+    /// side). Empty text and level 0 stand for NULL (no code, name or level is empty or 0);
+    /// the monotonic reading, which may be anything, has its own "is set" column.
+    struct EventColumns {
+        var seq: [Int64] = [], kind: [String] = [], at: [Int64] = [], filed: [Int64] = [], byArrival: [Bool] = []
+        var level: [Int64] = [], binding: [String] = [], dossier: [String] = [], clerk: [String] = [], outcome: [String] = []
+        var reason: [String] = [], monotonic: [Int64] = [], monotonicSet: [Bool] = [], boot: [String] = [], synced: [Bool] = []
+
+        init(_ fresh: [IngestPlan.Filed]) {
+            for item in fresh {
+                let event = item.event
+                seq.append(event.seq)
+                kind.append(event.kind.rawValue)
+                at.append(event.at.microseconds)
+                filed.append(item.filedAt.microseconds)
+                byArrival.append(event.byArrival)
+                level.append(Int64(event.level ?? 0))
+                binding.append(event.binding?.rawValue ?? "")
+                dossier.append(event.dossier?.value ?? "")
+                clerk.append(event.clerk?.value ?? "")
+                outcome.append(event.outcome?.rawValue ?? "")
+                reason.append(event.reason?.rawValue ?? "")
+                monotonic.append(event.monotonicNs ?? 0)
+                monotonicSet.append(event.monotonicNs != nil)
+                boot.append(event.bootId ?? "")
+                synced.append(event.clockSynced)
+            }
+        }
     }
 
     /// One board's new events, in one statement.
     private func insertEvents(_ db: PostgresConnection, board: BoardInfo, _ fresh: [IngestPlan.Filed], receivedAt: WallTime) async throws {
-        struct Row: Encodable {
-            var seq: Int64, kind: String, at: Int64, filed: Int64, byArrival: Bool, level: Int?, binding: String?, dossier: String?
-            var clerk: String?, outcome: String?, reason: String?, monotonic: Int64?, boot: String?, synced: Bool
-        }
-        let rows = fresh.map { item in
-            let event = item.event
-            return Row(
-                seq: event.seq, kind: event.kind.rawValue, at: event.at.microseconds, filed: item.filedAt.microseconds, byArrival: event.byArrival,
-                level: event.level, binding: event.binding?.rawValue, dossier: event.dossier?.value, clerk: event.clerk?.value,
-                outcome: event.outcome?.rawValue, reason: event.reason?.rawValue, monotonic: event.monotonicNs, boot: event.bootId,
-                synced: event.clockSynced)
-        }
-        let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        let e = EventColumns(fresh)
         try await db.query(
             """
             INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
                 outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
-            SELECT \(board.id), e.seq, e.kind, e.at, e.filed, e."byArrival", e.level, e.binding, e.dossier, e.clerk,
-                e.outcome, e.reason, e.monotonic, e.boot, e.synced, \(receivedAt.microseconds)
-            FROM jsonb_to_recordset(\(json)::jsonb) AS e(seq bigint, kind text, at bigint, filed bigint, "byArrival" boolean,
-                level integer, binding text, dossier text, clerk text, outcome text, reason text, monotonic bigint, boot text, synced boolean)
+            SELECT \(board.id), e.seq, e.kind, e.at, e.filed, e.by, NULLIF(e.level, 0), NULLIF(e.binding, ''), NULLIF(e.dossier, ''),
+                NULLIF(e.clerk, ''), NULLIF(e.outcome, ''), NULLIF(e.reason, ''), CASE WHEN e.mono_set THEN e.mono END, NULLIF(e.boot, ''),
+                e.synced, \(receivedAt.microseconds)
+            FROM unnest(\(e.seq), \(e.kind), \(e.at), \(e.filed), \(e.byArrival), \(e.level), \(e.binding), \(e.dossier), \(e.clerk),
+                \(e.outcome), \(e.reason), \(e.monotonic), \(e.monotonicSet), \(e.boot), \(e.synced))
+                AS e(seq, kind, at, filed, by, level, binding, dossier, clerk, outcome, reason, mono, mono_set, boot, synced)
             """, logger: logger)
     }
 

@@ -23,6 +23,12 @@ public final class PostgresStore: HailongStore {
     /// horizon's lock shared.
     let knownSeries = Mutex<[SeriesKey: KnownSeries]>([:])
     let horizonSeen = Mutex<Int64>(.min)
+    /// Each board's last seq as this replica last stored or saw it: the one-statement ingest's
+    /// guess, checked by the database.
+    let lastSeqSeen = Mutex<[String: Int64]>([:])
+    /// Batches stored by the one-statement ingest, and those that found the board or the
+    /// horizon moved and took the full path (tests and the benchmark read them).
+    let oneStatementCounts = Mutex<(stored: Int, fellBack: Int)>((0, 0))
     /// The client's own run loop when the store runs it (commands, tests); nil when a service
     /// group runs `client` (the server).
     private let runner: Task<Void, Never>?
