@@ -309,20 +309,7 @@ enum Bench {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, board) in boards.enumerated() {
                 if index >= 64 { try await group.next() }
-                board.seq += 1
-                board.counts[3, default: 0] += 1
-                let now = WallTime.now()
-                let batch = IngestBatch(
-                    boardId: board.id, fromSeq: board.seq, toSeq: board.seq,
-                    events: [WireEvent(seq: board.seq, kind: .rating, at: now.rfc3339, level: 3, binding: .clerk, clerk: board.clerk, clockSynced: true)],
-                    aggregates: [DailyCount(day: DailyCount.day(of: now), clerk: board.clerk, level: 3, count: 1)],
-                    status: BoardStatus(version: "bench", backlog: 1, clockSynced: true, uptimeS: 60))
-                var request = HTTPClientRequest(url: base + "/v1/ingest")
-                request.method = .POST
-                request.headers.add(name: "Authorization", value: "Bearer \(board.token)")
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(batch)))
-                let sent = request
+                let sent = try board.nextRequest(base: base, levels: [3])
                 group.addTask {
                     let response = try await client.execute(sent, timeout: .seconds(60))
                     _ = try await response.body.collect(upTo: 1 << 16)
@@ -355,26 +342,8 @@ enum Bench {
                     continue
                 }
                 let board = boards[n % boards.count]
-                let count = Int(random.next() % 3) + 1
-                let now = WallTime.now()
-                let day = DailyCount.day(of: now)
-                var wire: [WireEvent] = []
-                for _ in 0..<count {
-                    board.seq += 1
-                    let level = Int(random.next() % 3) + 1
-                    board.counts[level, default: 0] += 1
-                    wire.append(WireEvent(seq: board.seq, kind: .rating, at: now.rfc3339, level: level, binding: .clerk, clerk: board.clerk, clockSynced: true))
-                }
-                let aggregates = board.counts.sorted { $0.key < $1.key }.map { DailyCount(day: day, clerk: board.clerk, level: $0.key, count: $0.value) }
-                let batch = IngestBatch(
-                    boardId: board.id, fromSeq: wire[0].seq, toSeq: board.seq, events: wire, aggregates: aggregates,
-                    status: BoardStatus(version: "bench", backlog: Int64(count), clockSynced: true, uptimeS: 60))
-                var request = HTTPClientRequest(url: base + "/v1/ingest")
-                request.method = .POST
-                request.headers.add(name: "Authorization", value: "Bearer \(board.token)")
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(batch)))
-                let sent = request
+                let levels = (0..<(Int(random.next() % 3) + 1)).map { _ in Int(random.next() % 3) + 1 }
+                let sent = try board.nextRequest(base: base, levels: levels)
                 group.addTask {
                     defer { stats.inFlight.withLock { $0 -= 1 } }
                     do {
@@ -540,6 +509,28 @@ final class LoadBoard: @unchecked Sendable {
         self.id = id
         self.token = token
         self.clerk = clerk
+    }
+
+    /// The board's next batch, one rating per level given, now, with its day's counts.
+    func nextRequest(base: String, levels: [Int]) throws -> HTTPClientRequest {
+        let now = WallTime.now()
+        let day = DailyCount.day(of: now)
+        var wire: [WireEvent] = []
+        for level in levels {
+            seq += 1
+            counts[level, default: 0] += 1
+            wire.append(WireEvent(seq: seq, kind: .rating, at: now.rfc3339, level: level, binding: .clerk, clerk: clerk, clockSynced: true))
+        }
+        let aggregates = counts.sorted { $0.key < $1.key }.map { DailyCount(day: day, clerk: clerk, level: $0.key, count: $0.value) }
+        let batch = IngestBatch(
+            boardId: id, fromSeq: seq - Int64(levels.count) + 1, toSeq: seq, events: wire, aggregates: aggregates,
+            status: BoardStatus(version: "bench", backlog: Int64(levels.count), clockSynced: true, uptimeS: 60))
+        var request = HTTPClientRequest(url: base + "/v1/ingest")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(batch)))
+        return request
     }
 }
 

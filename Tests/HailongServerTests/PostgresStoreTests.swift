@@ -79,6 +79,15 @@ struct PostgresMigrationTests {
         return logger
     }
 
+    /// One batch of `events` (consecutive seqs), received on 2026-11-24.
+    static func send(_ store: PostgresStore, _ board: BoardInfo, _ events: [WireEvent], aggregates: [DailyCount] = []) async throws -> IngestOutcome {
+        let received = WallTime(rfc3339: "2026-11-24T00:00:00Z") ?? WallTime(microseconds: 0)
+        let batch = IngestBatch(
+            boardId: board.id, fromSeq: events.first?.seq ?? 1, toSeq: events.last?.seq ?? 0, events: events, aggregates: aggregates,
+            status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
+        return try await store.ingest(board: board, batch: batch, events: try batch.checked(scale: .vn3, receivedAt: received), receivedAt: received)
+    }
+
     /// A new, empty database of the test cluster.
     static func newDatabase() async throws -> String {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -130,13 +139,8 @@ struct PostgresMigrationTests {
         let counter = try await store.createCounter(unit: "hcm", name: "Quầy 1")
         _ = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: WallTime(microseconds: Int64.max / 2))
         let board = try await store.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1))
-        let received = try #require(WallTime(rfc3339: "2026-11-24T00:00:00Z"))
         func send(_ store: PostgresStore, _ seqs: ClosedRange<Int64>) async throws -> IngestOutcome {
-            let events = seqs.map { rating($0, "2026-11-23T0\($0 % 10):00:00Z", level: 1 + Int($0 % 3), clerk: "Nguyễn Thị Ánh") }
-            let batch = IngestBatch(
-                boardId: board.id, fromSeq: seqs.lowerBound, toSeq: seqs.upperBound, events: events,
-                status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
-            return try await store.ingest(board: board, batch: batch, events: try batch.checked(scale: .vn3, receivedAt: received), receivedAt: received)
+            try await Self.send(store, board, seqs.map { rating($0, "2026-11-23T0\($0 % 10):00:00Z", level: 1 + Int($0 % 3), clerk: "Nguyễn Thị Ánh") })
         }
         _ = try await send(store, 1...20)
         let day = CivilDate.toDays(year: 2026, month: 11, day: 23)
@@ -172,13 +176,9 @@ struct PostgresMigrationTests {
         let counter = try await one.createCounter(unit: "hcm", name: "Quầy 1")
         _ = try await one.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: WallTime(microseconds: Int64.max / 2))
         let board = try await one.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1))
-        let received = try #require(WallTime(rfc3339: "2026-11-24T00:00:00Z"))
         func send(_ store: PostgresStore, _ seqs: ClosedRange<Int64>, aggregates: [DailyCount] = []) async throws -> IngestOutcome {
             let events = seqs.map { rating($0, "2026-11-23T05:\(String(format: "%02d", $0)):00Z", level: 1 + Int($0 % 3), clerk: "NV01", dossier: "HS-\($0)") }
-            let batch = IngestBatch(
-                boardId: board.id, fromSeq: seqs.lowerBound, toSeq: seqs.upperBound, events: events, aggregates: aggregates,
-                status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
-            return try await store.ingest(board: board, batch: batch, events: try batch.checked(scale: .vn3, receivedAt: received), receivedAt: received)
+            return try await Self.send(store, board, events, aggregates: aggregates)
         }
         #expect(try await send(one, 1...3) == .stored(acknowledgedSeq: 3, newEvents: 3, mismatches: 0))
         #expect(try await send(one, 4...6) == .stored(acknowledgedSeq: 6, newEvents: 3, mismatches: 0))

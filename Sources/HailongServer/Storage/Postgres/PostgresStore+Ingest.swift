@@ -195,12 +195,7 @@ extension PostgresStore {
             horizon = lastDay
             try await db.query("UPDATE running_horizon SET day = \(horizon) WHERE id = 1", logger: logger)
         }
-        var byKey: [SeriesKey: [Int64: TallyCounts]] = [:]
-        for item in days where !item.counts.isZero {
-            let scale = board.scale.rawValue
-            byKey[SeriesKey(unitId: board.unitId, kind: RunningKind.series.rawValue, counterId: board.counterId, clerk: item.clerk, scale: scale), default: [:]][item.day, default: TallyCounts()] += item.counts
-            byKey[SeriesKey(unitId: board.unitId, kind: RunningKind.unit.rawValue, counterId: 0, clerk: "", scale: scale), default: [:]][item.day, default: TallyCounts()] += item.counts
-        }
+        let byKey = Self.seriesDays(board: board, days: days)
         var learned: [SeriesKey: KnownSeries] = [:]
         var seriesIds: [Int64] = [], kinds: [Int64] = [], rowDays: [Int64] = [], added: [TallyCounts] = []
         // Series in key order, and their rows by day: two batches of one unit lock alike.
@@ -228,6 +223,19 @@ extension PostgresStore {
             WHERE r.kind = d.kind AND r.unit_id = \(board.unitId) AND r.day = d.day AND r.series_id = d.series_id
             """, logger: logger)
         return (learned, horizon)
+    }
+
+    /// A batch's day counts per running-total series: its counter × clerk's and its unit's own.
+    static func seriesDays(board: BoardInfo, days: [IngestPlan.DayCounts]) -> [SeriesKey: [Int64: TallyCounts]] {
+        var byKey: [SeriesKey: [Int64: TallyCounts]] = [:]
+        let scale = board.scale.rawValue
+        for item in days where !item.counts.isZero {
+            let own = SeriesKey(unitId: board.unitId, kind: RunningKind.series.rawValue, counterId: board.counterId, clerk: item.clerk, scale: scale)
+            let unit = SeriesKey(unitId: board.unitId, kind: RunningKind.unit.rawValue, counterId: 0, clerk: "", scale: scale)
+            byKey[own, default: [:]][item.day, default: TallyCounts()] += item.counts
+            byKey[unit, default: [:]][item.day, default: TallyCounts()] += item.counts
+        }
+        return byKey
     }
 
     /// The series' id, made (with zero rows from `day` to the horizon) if it is new, and given

@@ -30,12 +30,7 @@ extension PostgresStore {
     /// The rows a batch adds to the running totals of known series, up to `horizon`; nil when a
     /// series is not known here from its first day (the full path makes or moves it).
     func knownRunningRows(board: BoardInfo, days: [IngestPlan.DayCounts], horizon: Int64) -> [FastPlan.Running]? {
-        var byKey: [SeriesKey: [Int64: TallyCounts]] = [:]
-        for item in days where !item.counts.isZero {
-            let scale = board.scale.rawValue
-            byKey[SeriesKey(unitId: board.unitId, kind: RunningKind.series.rawValue, counterId: board.counterId, clerk: item.clerk, scale: scale), default: [:]][item.day, default: TallyCounts()] += item.counts
-            byKey[SeriesKey(unitId: board.unitId, kind: RunningKind.unit.rawValue, counterId: 0, clerk: "", scale: scale), default: [:]][item.day, default: TallyCounts()] += item.counts
-        }
+        let byKey = Self.seriesDays(board: board, days: days)
         let known = knownSeries.withLock { $0 }
         var rows: [FastPlan.Running] = []
         for key in byKey.keys.sorted() {
