@@ -79,6 +79,18 @@ struct PostgresMigrationTests {
         return logger
     }
 
+    /// A new database, migrated, with unit hcm, its counter "Quầy 1" and an enrolled board
+    /// (token hash "token").
+    static func storeWithBoard() async throws -> (database: String, store: PostgresStore, board: BoardInfo) {
+        let database = try await newDatabase()
+        let store = try PostgresStore(settings: settings(database: database), runClient: true, logger: quiet)
+        try await store.prepare(migrate: true, now: WallTime(microseconds: 1))
+        _ = try await store.createUnit(NewUnit(code: "hcm", name: "TP. Hồ Chí Minh"))
+        let counter = try await store.createCounter(unit: "hcm", name: "Quầy 1")
+        _ = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: WallTime(microseconds: Int64.max / 2))
+        return (database, store, try await store.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1)))
+    }
+
     /// One batch of `events` (consecutive seqs), received on 2026-11-24.
     static func send(_ store: PostgresStore, _ board: BoardInfo, _ events: [WireEvent], aggregates: [DailyCount] = []) async throws -> IngestOutcome {
         let received = WallTime(rfc3339: "2026-11-24T00:00:00Z") ?? WallTime(microseconds: 0)
@@ -132,13 +144,7 @@ struct PostgresMigrationTests {
     /// new database; the restored database is current for this server, gives the same reports
     /// and raw events, and takes the next batch where the old one stopped.
     @Test func aBackupRestoresToTheSameReports() async throws {
-        let database = try await Self.newDatabase()
-        let store = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
-        try await store.prepare(migrate: true, now: WallTime(microseconds: 1))
-        _ = try await store.createUnit(NewUnit(code: "hcm", name: "TP. Hồ Chí Minh"))
-        let counter = try await store.createCounter(unit: "hcm", name: "Quầy 1")
-        _ = try await store.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: WallTime(microseconds: Int64.max / 2))
-        let board = try await store.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1))
+        let (database, store, board) = try await Self.storeWithBoard()
         func send(_ store: PostgresStore, _ seqs: ClosedRange<Int64>) async throws -> IngestOutcome {
             try await Self.send(store, board, seqs.map { rating($0, "2026-11-23T0\($0 % 10):00:00Z", level: 1 + Int($0 % 3), clerk: "Nguyễn Thị Ánh") })
         }
@@ -168,14 +174,8 @@ struct PostgresMigrationTests {
     /// The steady state takes one statement; a replica that finds the board moved by another
     /// (its guess of the last seq stale) takes the full path, and nothing is stored twice or lost.
     @Test func aBatchIsOneStatementUntilAnotherReplicaMovesTheBoard() async throws {
-        let database = try await Self.newDatabase()
-        let one = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
+        let (database, one, board) = try await Self.storeWithBoard()
         let two = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
-        try await one.prepare(migrate: true, now: WallTime(microseconds: 1))
-        _ = try await one.createUnit(NewUnit(code: "hcm", name: "TP. Hồ Chí Minh"))
-        let counter = try await one.createCounter(unit: "hcm", name: "Quầy 1")
-        _ = try await one.createBoard(unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code", expiresAt: WallTime(microseconds: Int64.max / 2))
-        let board = try await one.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1))
         func send(_ store: PostgresStore, _ seqs: ClosedRange<Int64>, aggregates: [DailyCount] = []) async throws -> IngestOutcome {
             let events = seqs.map { rating($0, "2026-11-23T05:\(String(format: "%02d", $0)):00Z", level: 1 + Int($0 % 3), clerk: "NV01", dossier: "HS-\($0)") }
             return try await Self.send(store, board, events, aggregates: aggregates)
