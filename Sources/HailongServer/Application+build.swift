@@ -42,7 +42,7 @@ public func buildApplication(
     let connections = ConnectionRegistry(maximum: config.http.maximumConnections, name: "server", logger: logger)
     let server = ServerContext(
         store: store, auth: Authenticator(store: store, metrics: metrics, logger: logger), metrics: metrics, now: now, config: config,
-        logger: logger, throttle: LoginThrottle(), passwords: PasswordHasher(cost: config.bcryptCost))
+        logger: logger, throttle: LoginThrottle(), passwords: PasswordHasher(cost: config.bcryptCost) { metrics.passwordChecked(cost: $0) })
     let zones = ZoneOffsets()
     router.get("/healthz") { _, _ in
         try await store.ping()

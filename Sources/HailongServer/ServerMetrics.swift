@@ -25,6 +25,9 @@ final class ServerMetrics: Sendable {
     private static var authName: MetricNameDescriptor {
         name("hailong_auth_failures", unit: "total", "Requests refused: failed and throttled logins, 401 and 403 answers")
     }
+    private static var passwordChecksName: MetricNameDescriptor {
+        name("hailong_password_checks", unit: "total", "bcrypt verifications done for logins, by the cost of the hash checked")
+    }
     private static var connectionsName: MetricNameDescriptor {
         name("hailong_http_connections", "HTTP connections: open now, and evicted, refused or timed out since start")
     }
@@ -46,6 +49,10 @@ final class ServerMetrics: Sendable {
 
     func authFailure(_ reason: AuthFailure) {
         registry.makeCounter(descriptor: Self.authName, labels: [("reason", reason.rawValue)]).increment()
+    }
+
+    func passwordChecked(cost: String) {
+        registry.makeCounter(descriptor: Self.passwordChecksName, labels: [("cost", cost)]).increment()
     }
 
     /// The connection guard's counts, read at scrape time.

@@ -19,10 +19,14 @@ final class PasswordHasher: Sendable {
     /// A hash of a random password at `cost`, made on first use.
     private final class Decoy: Sendable { let hash = Mutex<String?>(nil) }
     private let decoy = Decoy()
+    /// Called after each verification with the cost of the hash it checked (the decoy's for an
+    /// unknown user), so the work a login costs shows in `/metrics`.
+    private let checked: @Sendable (_ cost: String) -> Void
 
-    init(cost: UInt8, threads: Int = 1, maximumQueued: Int = 16) {
+    init(cost: UInt8, threads: Int = 1, maximumQueued: Int = 16, checked: @escaping @Sendable (_ cost: String) -> Void = { _ in }) {
         self.cost = cost
         self.maximumQueued = maximumQueued
+        self.checked = checked
         pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
     }
@@ -38,7 +42,13 @@ final class PasswordHasher: Sendable {
 
     /// Whether `password` matches `hash`; with no hash (unknown user), false after the same work.
     func verify(_ password: String, hash: String?) async throws -> Bool {
-        if let hash { return try await run { Bcrypt.verify(password, hash: hash) } }
+        let checked = self.checked
+        if let hash {
+            return try await run {
+                defer { checked(Self.cost(of: hash)) }
+                return Bcrypt.verify(password, hash: hash)
+            }
+        }
         let cost = self.cost
         let decoy = self.decoy
         return try await run {
@@ -46,8 +56,17 @@ final class PasswordHasher: Sendable {
             let hash = known ?? Bcrypt.hash(String(UInt64.random(in: 0...UInt64.max)), cost: cost)
             if known == nil { decoy.hash.withLock { $0 = hash } }
             _ = Bcrypt.verify(password, hash: hash)
+            checked(Self.cost(of: hash))
             return false
         }
+    }
+
+    /// The cost field of a modular-crypt bcrypt hash (`$2b$12$…` → "12"), or "unknown".
+    static func cost(of hash: String) -> String {
+        let fields = hash.split(separator: "$", omittingEmptySubsequences: false)
+        guard fields.count >= 4, fields[0].isEmpty, fields[1].hasPrefix("2"), fields[2].count == 2, fields[2].allSatisfy(\.isNumber)
+        else { return "unknown" }
+        return String(fields[2])
     }
 
     func hash(_ password: String) async throws -> String {
