@@ -4,44 +4,38 @@ import PostgresNIO
 
 /// The one-round-trip ingest (issue 15): in the steady state — the board's last seq as this
 /// replica last saw it, every series known, nothing past the horizon — the plan's rows go to
-/// `hailong_ingest()` in one statement (its own transaction). The function takes the same locks
+/// `hailong_ingest2()` in one statement (its own transaction; migration pg3: every row as binary arrays, the answer as columns). The function takes the same locks
 /// as the full path, checks that the board's last seq and the horizon are what the plan was made
 /// for, and writes the rows; when they are not (another replica moved them), it writes nothing
 /// and the full path runs.
 extension PostgresStore {
-    struct FastPlan: Encodable {
-        struct Day: Encodable { var bucket: Int64, clerk: String, c: [Int64] }
-        struct Hour: Encodable { var bucket: Int64, c: [Int64] }
-        struct Running: Encodable { var kind: Int64, day: Int64, series: Int64, c: [Int64] }
-        struct Daily: Encodable { var day: String, clerk: String, level: Int, count: Int64 }
-        var unit: Int64, counter: Int64, scale: String, received: Int64, horizon: Int64
-        var days: [Day], hours: [Hour], running: [Running], daily: [Daily]
-        var lastSeq: Int64, version: String, backlog: Int64, faults: String, clockSynced: Bool, uptimeS: Int64
-        var compare: [String]
-    }
-
-    struct FastReply: Decodable {
-        var outcome: String
-        var lastSeq: Int64?
-        var ours: [[String]]?
-        var alerts: Bool?
-    }
+    /// A running-total row the one-statement path adds to: its series' kind, day and id, and the
+    /// series' running counts on that day from this batch.
+    struct RunningRow { var kind: Int64, day: Int64, series: Int64, counts: TallyCounts }
 
     /// The rows a batch adds to the running totals of known series, up to `horizon`; nil when a
     /// series is not known here from its first day (the full path makes or moves it).
-    func knownRunningRows(board: BoardInfo, days: [IngestPlan.DayCounts], horizon: Int64) -> [FastPlan.Running]? {
+    func knownRunningRows(board: BoardInfo, days: [IngestPlan.DayCounts], horizon: Int64) -> [RunningRow]? {
         let byKey = Self.seriesDays(board: board, days: days)
         let known = knownSeries.withLock { $0 }
-        var rows: [FastPlan.Running] = []
+        var rows: [RunningRow] = []
         for key in byKey.keys.sorted() {
             guard let byDay = byKey[key], let first = byDay.keys.min(), let series = known[key], series.firstDay <= first, first <= horizon else { return nil }
             var running = TallyCounts()
             for day in first...horizon {
                 if let counts = byDay[day] { running += counts }
-                rows.append(FastPlan.Running(kind: key.kind, day: day, series: series.id, c: (0..<7).map { running.lanes[$0] }))
+                rows.append(RunningRow(kind: key.kind, day: day, series: series.id, counts: running))
             }
         }
         return rows
+    }
+
+    /// Counts seven to a row, in one array (`c[i * 7 - 6] … c[i * 7]` for row i, from 1, in SQL).
+    static func flat(_ counts: [TallyCounts]) -> [Int64] {
+        var lanes: [Int64] = []
+        lanes.reserveCapacity(counts.count * 7)
+        for row in counts { for lane in 0..<7 { lanes.append(row.lanes[lane]) } }
+        return lanes
     }
 
     /// The one-statement ingest, or nil when the full path must decide.
@@ -53,28 +47,31 @@ extension PostgresStore {
             let running = knownRunningRows(board: board, days: writes.days, horizon: horizon)
         else { return nil }
         let status = writes.status
-        let fast = FastPlan(
-            unit: board.unitId, counter: board.counterId, scale: board.scale.rawValue, received: plan.receivedAt.microseconds, horizon: horizon,
-            days: writes.days.map { day in FastPlan.Day(bucket: day.day, clerk: day.clerk, c: (0..<7).map { day.counts.lanes[$0] }) },
-            hours: writes.unitHours.map { hour in FastPlan.Hour(bucket: hour.hour, c: (0..<7).map { hour.counts.lanes[$0] }) },
-            running: running,
-            daily: writes.daily.map { FastPlan.Daily(day: $0.day, clerk: $0.clerk ?? "", level: $0.level, count: $0.count) },
-            lastSeq: writes.acknowledgedSeq, version: status.version, backlog: status.backlog, faults: status.faults,
-            clockSynced: status.clockSynced, uptimeS: status.uptimeS, compare: writes.daysToCompare)
-        let json = String(decoding: try JSONEncoder().encode(fast), as: UTF8.self)
         let e = EventColumns(writes.fresh)
-        let replyText: String
+        let dailyClerks = writes.daily.map { $0.clerk ?? "" }
+        let reply: (outcome: String, lastSeq: Int64?, alerts: Bool?, ours: [DailyCount])
         do {
-            guard
-                let text = try await client.query(
-                    """
-                    SELECT hailong_ingest(\(board.id), \(expected), \(json)::jsonb, \(e.seq), \(e.kind), \(e.at), \(e.filed), \(e.byArrival),
-                        \(e.level), \(e.binding), \(e.dossier), \(e.clerk), \(e.outcome), \(e.reason), \(e.monotonic), \(e.monotonicSet), \(e.boot),
-                        \(e.synced))::text
-                    """, logger: logger
-                ).decode(String.self).first(where: { _ in true })
-            else { return nil }
-            replyText = text
+            let query: PostgresQuery = """
+                SELECT * FROM hailong_ingest2(\(board.id), \(expected), \(horizon), \(board.unitId), \(board.counterId), \(board.scale.rawValue),
+                    \(plan.receivedAt.microseconds), \(writes.acknowledgedSeq), \(status.version), \(status.backlog), \(status.faults),
+                    \(status.clockSynced), \(status.uptimeS),
+                    \(writes.days.map(\.day)), \(writes.days.map(\.clerk)), \(Self.flat(writes.days.map(\.counts))),
+                    \(writes.unitHours.map(\.hour)), \(Self.flat(writes.unitHours.map(\.counts))),
+                    \(running.map(\.kind)), \(running.map(\.day)), \(running.map(\.series)), \(Self.flat(running.map(\.counts))),
+                    \(writes.daily.map(\.day)), \(dailyClerks), \(writes.daily.map { Int32($0.level) }), \(writes.daily.map(\.count)),
+                    \(writes.daysToCompare),
+                    \(e.seq), \(e.kind), \(e.at), \(e.filed), \(e.byArrival), \(e.level), \(e.binding), \(e.dossier), \(e.clerk), \(e.outcome),
+                    \(e.reason), \(e.monotonic), \(e.monotonicSet), \(e.boot), \(e.synced))
+                """
+            let rows = try await client.query(query, logger: logger)
+                .decode((String, Int64?, Bool?, [String]?, [String]?, [Int64]?, [Int64]?).self)
+            guard let row = try await rows.first(where: { _ in true }) else { return nil }
+            let (days, clerks, levels, counts) = (row.3 ?? [], row.4 ?? [], row.5 ?? [], row.6 ?? [])
+            let ours = days.indices.compactMap { i -> DailyCount? in
+                guard i < clerks.count, i < levels.count, i < counts.count else { return nil }
+                return DailyCount(day: days[i], clerk: clerks[i], level: Int(levels[i]), count: counts[i])
+            }
+            reply = (row.0, row.1, row.2, ours)
         } catch {
             // Out of step (a series or a horizon another replica moved), a deadlock: the full path.
             if Self.sqlState(error) == "23505" { throw Self.mapped(error) }
@@ -82,7 +79,6 @@ extension PostgresStore {
             oneStatementCounts.withLock { $0.fellBack += 1 }
             return nil
         }
-        let reply = try JSONDecoder().decode(FastReply.self, from: Data(replyText.utf8))
         switch reply.outcome {
         case "revoked": return .revoked
         case "stored": break
@@ -95,10 +91,7 @@ extension PostgresStore {
         oneStatementCounts.withLock { $0.stored += 1 }
         var mismatches = 0
         if !writes.daysToCompare.isEmpty {
-            var ours: [String: [DailyCount]] = [:]
-            for row in reply.ours ?? [] where row.count == 4 {
-                ours[row[0], default: []].append(DailyCount(day: row[0], clerk: row[1], level: Int(row[2]) ?? 0, count: Int64(row[3]) ?? 0))
-            }
+            let ours = Dictionary(grouping: reply.ours, by: \.day)
             var messages: [(String, String)] = []
             for day in writes.daysToCompare {
                 if let message = CountCheck.mismatch(board: board.id, day: day, boards: batch.aggregates, ours: ours[day] ?? []) { messages.append((day, message)) }

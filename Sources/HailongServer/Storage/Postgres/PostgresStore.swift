@@ -38,7 +38,29 @@ public final class PostgresStore: HailongStore {
     public init(client: PostgresClient, runClient: Bool, logger: Logger) {
         self.client = client
         self.logger = logger
-        runner = runClient ? Task { await client.run() } : nil
+        let running = RunFlag()
+        self.running = running
+        runner =
+            runClient
+            ? Task {
+                running.set()
+                await client.run()
+            } : nil
+    }
+
+    /// Set once the task running `client` has started (when this store runs it).
+    private let running: RunFlag
+    final class RunFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
+    }
+
+    /// Waits for the client's run loop when this store started it, so the first query does not
+    /// lease a connection before `run()` (PostgresNIO warns of that on every command).
+    public func started() async {
+        guard runner != nil else { return }
+        while !running.isSet { await Task.yield() }
     }
 
     public convenience init(settings: PostgresSettings, searchPath: String? = nil, runClient: Bool, logger: Logger) throws {
@@ -50,6 +72,7 @@ public final class PostgresStore: HailongStore {
     /// Migrates (`migrate`) or checks that the schema is this build's: a server never serves a
     /// database it does not know all of, nor one missing a migration.
     public func prepare(migrate: Bool, now: WallTime) async throws {
+        await started()
         if migrate {
             try await PostgresMigrations.migrate(client, logger: logger, now: now.microseconds)
             return
