@@ -28,6 +28,7 @@ import ServiceLifecycle
 import Synchronization
 
 
+@main
 enum Bench {
     static let arguments = CommandLine.arguments
     static let quick = arguments.contains("--quick")

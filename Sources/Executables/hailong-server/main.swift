@@ -5,10 +5,9 @@ import HailongServer
 import HailongSystemd
 import Hummingbird
 import Logging
-import NIOCore
-import NIOPosix
 import ServiceLifecycle
 
+@main
 struct HailongServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hailong-server", abstract: "The Hailong central server.",
@@ -147,15 +146,3 @@ struct Failure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-
-// Swift concurrency's jobs run on NIO's event loops instead of a pool of their own: a request's
-// handler, its PostgreSQL query and its answer stay on one thread rather than waking another at
-// each hop (futex and eventfd wake-ups were a third of the server's CPU per small ingest batch;
-// docs/production.md §7). The server does no blocking work on its tasks: bcrypt has its own
-// thread pool, GRDB its own queues. Installed once, from the main thread, before any task runs.
-NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-await runAsync(HailongServerCommand.self)
-
-/// The command's async entry point (at top level, `main()` would resolve to the synchronous one,
-/// which prints the help of an async command instead of running it).
-func runAsync<Command: AsyncParsableCommand>(_: Command.Type) async { await Command.main() }
