@@ -158,7 +158,7 @@ enum Bench {
 
     /// One round: the server over HTTP (one board per client) and the baseline take turns in ten
     /// chunks, so a machine that speeds up or slows down weighs on both alike. Events/s for each.
-    static func ingestRound(clients: Int) async throws -> (server: Double, baseline: Double) {
+    static func ingestRound(clients: Int) async throws -> (server: Double, baseline: Double, store: Double, decodeMs: Double) {
         let chunks = quick ? 1 : 10
         let perChunk = batchesPerClient / chunks
         let baselineSettings = try await newDatabase("bench_baseline")
@@ -181,8 +181,27 @@ enum Bench {
             }
         }
         let directEvents = (0..<clients).map { c in (0..<batchesPerClient).map { events(board: c, batch: $0) } }
+        // Where the difference goes: the same batches through the store's ingest directly (no
+        // HTTP, no JSON), and the JSON decode and check alone.
+        let storeOnly = try PostgresStore(settings: try await newDatabase("bench_store"), runClient: true, logger: quiet)
+        try await storeOnly.prepare(migrate: true, now: .now())
+        _ = try await storeOnly.createUnit(NewUnit(code: "hcm", name: "TP. Hồ Chí Minh"))
+        let storeBoards = try await makeBoards(storeOnly, unit: "hcm", count: clients, clerks: 0).map(\.0)
+        let storeBatches: [[IngestBatch]] = try storeBoards.indices.map { c in
+            try bodies[c].map { body in
+                var batch = try IngestBody.decode(Array(body))
+                batch.boardId = storeBoards[c].id
+                return batch
+            }
+        }
+        let decodeStart = ContinuousClock.now
+        for body in bodies[0] {
+            let batch = try IngestBody.decode(Array(body))
+            _ = try batch.checked(scale: .vn3, receivedAt: .now())
+        }
+        let decodeTime = (ContinuousClock.now - decodeStart).seconds
         return try await withServer(store: store) { base in
-            var serverTime = 0.0, baselineTime = 0.0
+            var serverTime = 0.0, baselineTime = 0.0, storeTime = 0.0
             for chunk in 0..<chunks {
                 let range = (chunk * perChunk)..<((chunk + 1) * perChunk)
                 var t = ContinuousClock.now
@@ -214,9 +233,24 @@ enum Bench {
                     try await group.waitForAll()
                 }
                 serverTime += (ContinuousClock.now - t).seconds
+                t = ContinuousClock.now
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for c in 0..<clients {
+                        group.addTask {
+                            for b in range {
+                                let batch = storeBatches[c][b], now = WallTime.now()
+                                let events = try batch.checked(scale: storeBoards[c].scale, receivedAt: now)
+                                guard case .stored = try await storeOnly.ingest(board: storeBoards[c], batch: batch, events: events, receivedAt: now)
+                                else { throw BenchError("store ingest refused") }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                storeTime += (ContinuousClock.now - t).seconds
             }
             let total = Double(clients * chunks * perChunk * batchSize)
-            return (total / serverTime, total / baselineTime)
+            return (total / serverTime, total / baselineTime, total / storeTime, decodeTime * 1000 / Double(bodies[0].count))
         }
     }
 
@@ -506,9 +540,11 @@ enum Bench {
             for clients in [1, 8] {
                 var ratios: [Double] = []
                 for round in 1...(quick ? 1 : 3) {
-                    let (server, baseline) = try await ingestRound(clients: clients)
+                    let (server, baseline, store, decodeMs) = try await ingestRound(clients: clients)
                     ratios.append(server / baseline)
-                    say("\(clients) client(s), round \(round): server \(fmt(server, 0)) events/s over HTTP; baseline \(fmt(baseline, 0)) events/s; ratio \(fmt(server / baseline, 2))")
+                    say(
+                        "\(clients) client(s), round \(round): server \(fmt(server, 0)) events/s over HTTP; baseline \(fmt(baseline, 0)) events/s; ratio \(fmt(server / baseline, 2))"
+                            + " | the store alone (no HTTP, no JSON) \(fmt(store, 0)) events/s, \(fmt(store / baseline, 2)) of the baseline; JSON decode and check \(fmt(decodeMs, 2)) ms per batch")
                 }
                 say("\(clients) client(s): median ratio \(fmt(ratios.sorted()[ratios.count / 2], 2))")
             }
