@@ -4,10 +4,11 @@ import PostgresNIO
 
 /// The one-round-trip ingest (issue 15): in the steady state — the board's last seq as this
 /// replica last saw it, every series known, nothing past the horizon — the plan's rows go to
-/// `hailong_ingest2()` in one statement (its own transaction; migration pg3: every row as binary arrays, the answer as columns). The function takes the same locks
-/// as the full path, checks that the board's last seq and the horizon are what the plan was made
-/// for, and writes the rows; when they are not (another replica moved them), it writes nothing
-/// and the full path runs.
+/// `hailong_ingest2()` in one statement (its own transaction), every row as binary arrays and
+/// the answer as columns (migration pg3). The function takes the same locks as the full path,
+/// checks that the board's last seq and the horizon are what the plan was made for, and writes
+/// the rows; when they are not (another replica moved them), it writes nothing and the full
+/// path runs.
 extension PostgresStore {
     /// A running-total row the one-statement path adds to: its series' kind, day and id, and the
     /// series' running counts on that day from this batch.
