@@ -205,54 +205,41 @@ enum Bench {
             var serverTime = 0.0, baselineTime = 0.0, storeTime = 0.0
             for chunk in 0..<chunks {
                 let range = (chunk * perChunk)..<((chunk + 1) * perChunk)
-                var t = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for c in 0..<clients {
-                        group.addTask {
-                            for b in range { try await insertDirectly(baselineStore.client, board: direct[c], directEvents[c][b]) }
-                        }
-                    }
-                    try await group.waitForAll()
+                baselineTime += try await timed(clients: clients, range) { c, b in
+                    try await insertDirectly(baselineStore.client, board: direct[c], directEvents[c][b])
                 }
-                baselineTime += (ContinuousClock.now - t).seconds
-                t = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for c in 0..<clients {
-                        group.addTask {
-                            for b in range {
-                                var request = HTTPClientRequest(url: base + "/v1/ingest")
-                                request.method = .POST
-                                request.headers.add(name: "Authorization", value: "Bearer \(boards[c].1)")
-                                request.headers.add(name: "Content-Type", value: "application/json")
-                                request.body = .bytes(ByteBuffer(data: bodies[c][b]))
-                                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-                                _ = try await response.body.collect(upTo: 1 << 20)
-                                guard response.status == .ok else { throw BenchError("ingest: \(response.status)") }
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
+                serverTime += try await timed(clients: clients, range) { c, b in
+                    var request = HTTPClientRequest(url: base + "/v1/ingest")
+                    request.method = .POST
+                    request.headers.add(name: "Authorization", value: "Bearer \(boards[c].1)")
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(data: bodies[c][b]))
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                    guard response.status == .ok else { throw BenchError("ingest: \(response.status)") }
                 }
-                serverTime += (ContinuousClock.now - t).seconds
-                t = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for c in 0..<clients {
-                        group.addTask {
-                            for b in range {
-                                let batch = storeBatches[c][b], now = WallTime.now()
-                                let events = try batch.checked(scale: storeBoards[c].scale, receivedAt: now)
-                                guard case .stored = try await storeOnly.ingest(board: storeBoards[c], batch: batch, events: events, receivedAt: now)
-                                else { throw BenchError("store ingest refused") }
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
+                storeTime += try await timed(clients: clients, range) { c, b in
+                    let batch = storeBatches[c][b], now = WallTime.now()
+                    let events = try batch.checked(scale: storeBoards[c].scale, receivedAt: now)
+                    guard case .stored = try await storeOnly.ingest(board: storeBoards[c], batch: batch, events: events, receivedAt: now)
+                    else { throw BenchError("store ingest refused") }
                 }
-                storeTime += (ContinuousClock.now - t).seconds
             }
             let total = Double(clients * chunks * perChunk * batchSize)
             return (total / serverTime, total / baselineTime, total / storeTime, decodeTime * 1000 / Double(bodies[0].count))
         }
+    }
+
+    /// Seconds for `clients` tasks at once, each doing `batch(client, b)` for every b in `range`.
+    static func timed(clients: Int, _ range: Range<Int>, _ batch: @escaping @Sendable (Int, Int) async throws -> Void) async throws -> Double {
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<clients {
+                group.addTask { for b in range { try await batch(c, b) } }
+            }
+            try await group.waitForAll()
+        }
+        return (ContinuousClock.now - start).seconds
     }
 
     // MARK: - 2. A nation's steady load
