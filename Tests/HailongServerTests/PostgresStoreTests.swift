@@ -204,6 +204,89 @@ struct PostgresMigrationTests {
         #expect(one.oneStatementCounts.withLock { $0.stored } == 3)
     }
 
+    /// The first batch of a day moves the horizon in a short transaction of its own and is then
+    /// stored in one statement; what the lean function (pg4) leaves out in the usual batch — a
+    /// filed time of its own, a reason, the flags — comes back as sent when a batch has them.
+    @Test func aNewDayMovesTheHorizonAloneAndTheBatchStillGoesInOneStatement() async throws {
+        let (database, one, board) = try await Self.storeWithBoard()
+        let two = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
+        let first = [rating(1, "2026-11-22T05:00:00Z", level: 3, clerk: "NV01", dossier: "HS-1")]
+        #expect(try await Self.send(one, board, first) == .stored(acknowledgedSeq: 1, newEvents: 1, mismatches: 0))
+        #expect(one.oneStatementCounts.withLock { $0.fellBack } == 0)
+        // Next day (received 2026-11-24 00:00Z): an unsynced rating (filed by arrival, on the
+        // 24th in Hà Nội time), a session closed unrated for a reason, with a monotonic reading of 0.
+        var unsynced = rating(2, "2026-11-23T05:00:00Z", level: 1, clerk: "NV01", dossier: "HS-2")
+        unsynced.clockSynced = false
+        var closed = session(3, "2026-11-23T05:01:00Z", .unrated, dossier: "HS-2", clerk: "NV01")
+        closed.monotonicNs = 0
+        closed.bootId = "boot-1"
+        #expect(try await Self.send(one, board, [unsynced, closed]) == .stored(acknowledgedSeq: 3, newEvents: 2, mismatches: 0))
+        #expect(one.oneStatementCounts.withLock { $0.stored } == 1)
+        #expect(one.oneStatementCounts.withLock { $0.fellBack } == 0)
+        let horizon = try await one.client.query("SELECT day FROM running_horizon WHERE id = 1").decode(Int64?.self).first(where: { _ in true })
+        let (d22, d23, d24) = (CivilDate.toDays(year: 2026, month: 11, day: 22), CivilDate.toDays(year: 2026, month: 11, day: 23), CivilDate.toDays(year: 2026, month: 11, day: 24))
+        #expect(horizon == d24)
+        let stored = try await two.events(board: board.id, after: 0, limit: 10)
+        #expect(stored.map(\.event.seq) == [1, 2, 3])
+        #expect(stored.map(\.filedByArrival) == [false, true, false])
+        #expect(stored.map(\.event.clockSynced) == [true, false, true])
+        #expect(stored[1].filedAt == "2026-11-24T00:00:00Z")
+        #expect(stored[2].event.reason == .expired && stored[2].event.monotonicNs == 0 && stored[2].event.bootId == "boot-1")
+        #expect(stored[1].event.monotonicNs == nil && stored[1].event.reason == nil)
+        // The totals the other replica reads, day by day and over the three days.
+        var day22 = TallyCounts(), day23 = TallyCounts(), day24 = TallyCounts()
+        day22.rate(3)
+        day23.close(rated: false)
+        day24.rate(1)
+        for (from, to, want) in [(d22, d22, day22), (d23, d23, day23), (d24, d24, day24), (d22, d24, day22 + day23 + day24)] {
+            let got = try await two.rangeCounts(unitIds: [board.unitId], fromDay: from, toDay: to, groupBy: .clerk)
+            #expect(got == [GroupCount(group: "NV01", scale: .vn3, counts: want)], "days \(from)…\(to)")
+        }
+    }
+
+    /// Boards of nine counters of one unit, through two replicas: the unit's hour rows and its
+    /// own running totals are kept in eight stripes (migration pg4), and every report of the
+    /// unit sums them, on either replica.
+    @Test func aUnitsRowsAreStripedByCounterAndEveryReportSumsTheStripes() async throws {
+        let (database, one, first) = try await Self.storeWithBoard()
+        let two = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
+        var boards = [first]
+        for index in 2...9 {
+            let counter = try await one.createCounter(unit: "hcm", name: "Quầy \(index)")
+            _ = try await one.createBoard(
+                unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code\(index)", expiresAt: WallTime(microseconds: Int64.max / 2))
+            boards.append(try await one.enroll(codeHash: "code\(index)", tokenHash: "token\(index)", now: WallTime(microseconds: 1)))
+        }
+        #expect(Set(boards.map { PostgresStore.stripe($0) }).count == 8)
+        var want = TallyCounts()
+        for round in 0..<2 {
+            for (index, board) in boards.enumerated() {
+                let seqs = Int64(round * 3 + 1)...Int64(round * 3 + 3)
+                let events = seqs.map { seq in
+                    rating(seq, "2026-11-23T05:\(String(format: "%02d", seq + Int64(index))):00Z", level: 1 + Int((seq + Int64(index)) % 3),
+                        clerk: "NV\(index)", dossier: "HS-\(index)-\(seq)")
+                }
+                for event in events { want.rate(event.level ?? 0) }
+                let store = (index + round) % 2 == 0 ? one : two
+                #expect(try await Self.send(store, board, events) == .stored(acknowledgedSeq: seqs.upperBound, newEvents: 3, mismatches: 0))
+            }
+        }
+        let unit = first.unitId
+        let stripes = try await one.client.query("SELECT count(DISTINCT stripe) FROM rollup_unit_hour WHERE unit_id = \(unit)")
+            .decode(Int.self).first(where: { _ in true })
+        #expect(stripes == 8)
+        let series = try await one.client.query("SELECT count(*) FROM report_series WHERE kind = \(RunningKind.unit.rawValue) AND unit_id = \(unit)")
+            .decode(Int.self).first(where: { _ in true })
+        #expect(series == 8)
+        let day = CivilDate.toDays(year: 2026, month: 11, day: 23)
+        for store in [one, two] {
+            #expect(try await store.rangeCounts(unitIds: [unit], fromDay: day, toDay: day, groupBy: .unit).map(\.counts) == [want])
+            #expect(try await store.unitTotals(unitIds: [unit], atDays: [day]).map(\.counts) == [want])
+            let hours = try await store.hourCounts(unitIds: [unit], fromHour: day * 24, toHour: day * 24 + 23)
+            #expect(hours.reduce(TallyCounts()) { $0 + $1.counts } == want)
+        }
+    }
+
     /// The real binary on PostgreSQL: migrate, admin create, two replicas serving one database
     /// (started together, they migrate once), SIGTERM → clean exit.
     @Test func theServerBinaryServesPostgreSQLAsReplicas() async throws {

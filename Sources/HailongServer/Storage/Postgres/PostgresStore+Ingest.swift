@@ -31,6 +31,7 @@ extension PostgresStore {
     public func ingest(board: BoardInfo, batch: IngestBatch, events: [CheckedEvent], receivedAt: WallTime) async throws -> IngestOutcome {
         let zones = self.zones
         let plan = IngestPlan(batch: batch, events: events, receivedAt: receivedAt) { zones.offset(board.timeZone, atSecond: $0) }
+        try await advanceHorizon(for: board, plan: plan)
         if let outcome = try await fastIngest(board: board, batch: batch, plan: plan) { return outcome }
         do { return try await ingest(board: board, batch: batch, plan: plan) } catch is HorizonMoved {
             // The horizon seen here was ahead of the database's (a restored backup): ask again,
@@ -94,6 +95,33 @@ extension PostgresStore {
         return outcome
     }
 
+    /// When a batch that would be stored files past the horizon last seen (the first batch of
+    /// each day, on each replica), the horizon moves first, in a short transaction of its own
+    /// under the exclusive lock: every series' row copied to the new days, nothing else. The
+    /// batch then goes the usual way under the shared lock. Moving it inside the batch's own
+    /// transaction held every other ingest of every replica behind a 500-event insert.
+    /// A horizon past the last filed day answers as before: its rows are copies.
+    private func advanceHorizon(for board: BoardInfo, plan: IngestPlan) async throws {
+        let seen = horizonSeen.withLock { $0 }
+        guard seen > .min else { return }  // not known here yet: the full path learns it
+        let expected = lastSeqSeen.withLock { $0[board.id] } ?? board.lastSeq
+        guard case .write(let writes) = plan.decide(lastSeq: expected, revoked: false),
+            let lastDay = writes.days.map(\.day).max(), lastDay > seen
+        else { return }
+        let horizon = try await transaction { db -> Int64? in
+            try await db.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.horizonLockKey))", logger: logger)
+            guard
+                let current = try await db.query("SELECT day FROM running_horizon WHERE id = 1", logger: logger)
+                    .decode(Int64?.self).first(where: { _ in true }) ?? nil
+            else { return nil }  // nothing filed yet (a restored database): the full path sets it
+            guard lastDay > current else { return current }
+            try await extend(db, from: current, to: lastDay)
+            try await db.query("UPDATE running_horizon SET day = \(lastDay) WHERE id = 1", logger: logger)
+            return lastDay
+        }
+        if let horizon { horizonSeen.withLock { $0 = max($0, horizon) } }
+    }
+
     /// A batch's new events as one array per column, for `unnest` (binary, no JSON on either
     /// side). Empty text and level 0 stand for NULL (no code, name or level is empty or 0);
     /// the monotonic reading, which may be anything, has its own "is set" column.
@@ -122,6 +150,18 @@ extension PostgresStore {
                 synced.append(event.clockSynced)
             }
         }
+
+        /// The three flags as one integer per event (migration pg4): 1 filed by arrival, 2 the
+        /// monotonic reading set, 4 the clock synced.
+        var flags: [Int32] {
+            byArrival.indices.map { i in (byArrival[i] ? 1 : 0) | (monotonicSet[i] ? 2 : 0) | (synced[i] ? 4 : 0) }
+        }
+
+        /// `filed`, or empty when every event is filed at its own time (pg4 reads a missing one as `at`).
+        var filedUnlessOwn: [Int64] { filed == at ? [] : filed }
+
+        /// `reason`, or empty when no event has one.
+        var reasonUnlessNone: [String] { reason.allSatisfy(\.isEmpty) ? [] : reason }
     }
 
     /// One board's new events, in one statement.
@@ -159,11 +199,11 @@ extension PostgresStore {
         let hour = Self.lanes(writes.unitHours.map(\.counts))
         try await db.query(
             """
-            INSERT INTO rollup_unit_hour AS r(unit_id, bucket, scale, level1, level2, level3, level4, level5, rated, unrated)
-            SELECT \(board.unitId), h.bucket, \(board.scale.rawValue), h.l1, h.l2, h.l3, h.l4, h.l5, h.rated, h.unrated
+            INSERT INTO rollup_unit_hour AS r(unit_id, bucket, scale, stripe, level1, level2, level3, level4, level5, rated, unrated)
+            SELECT \(board.unitId), h.bucket, \(board.scale.rawValue), \(Self.stripe(board)), h.l1, h.l2, h.l3, h.l4, h.l5, h.rated, h.unrated
             FROM unnest(\(writes.unitHours.map(\.hour)), \(hour[0]), \(hour[1]), \(hour[2]), \(hour[3]), \(hour[4]), \(hour[5]), \(hour[6]))
                 AS h(bucket, l1, l2, l3, l4, l5, rated, unrated)
-            ON CONFLICT (unit_id, bucket, scale) DO UPDATE SET \(unescaped: set)
+            ON CONFLICT (unit_id, bucket, scale, stripe) DO UPDATE SET \(unescaped: set)
             """, logger: logger)
     }
 
@@ -225,13 +265,21 @@ extension PostgresStore {
         return (learned, horizon)
     }
 
-    /// A batch's day counts per running-total series: its counter × clerk's and its unit's own.
+    /// Stripes of a unit's own rows (its hour rollups and running totals, migration pg4): the
+    /// boards of eight counters of one unit write to different rows.
+    static let unitStripes: Int64 = 8
+
+    /// The stripe a board's unit rows go to: its counter's.
+    static func stripe(_ board: BoardInfo) -> Int32 { Int32(board.counterId % unitStripes) }
+
+    /// A batch's day counts per running-total series: its counter × clerk's and its unit's own
+    /// (the stripe of the board's counter; the stripe s series has counter id -s).
     static func seriesDays(board: BoardInfo, days: [IngestPlan.DayCounts]) -> [SeriesKey: [Int64: TallyCounts]] {
         var byKey: [SeriesKey: [Int64: TallyCounts]] = [:]
         let scale = board.scale.rawValue
         for item in days where !item.counts.isZero {
             let own = SeriesKey(unitId: board.unitId, kind: RunningKind.series.rawValue, counterId: board.counterId, clerk: item.clerk, scale: scale)
-            let unit = SeriesKey(unitId: board.unitId, kind: RunningKind.unit.rawValue, counterId: 0, clerk: "", scale: scale)
+            let unit = SeriesKey(unitId: board.unitId, kind: RunningKind.unit.rawValue, counterId: -Int64(stripe(board)), clerk: "", scale: scale)
             byKey[own, default: [:]][item.day, default: TallyCounts()] += item.counts
             byKey[unit, default: [:]][item.day, default: TallyCounts()] += item.counts
         }

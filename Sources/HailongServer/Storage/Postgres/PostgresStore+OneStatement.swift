@@ -4,8 +4,8 @@ import PostgresNIO
 
 /// The one-round-trip ingest (issue 15): in the steady state — the board's last seq as this
 /// replica last saw it, every series known, nothing past the horizon — the plan's rows go to
-/// `hailong_ingest2()` in one statement (its own transaction), every row as binary arrays and
-/// the answer as columns (migration pg3). The function takes the same locks as the full path,
+/// `hailong_ingest3()` in one statement (its own transaction), every row as binary arrays and
+/// the answer as columns (migrations pg3, pg4). The function takes the same locks as the full path,
 /// checks that the board's last seq and the horizon are what the plan was made for, and writes
 /// the rows; when they are not (another replica moved them), it writes nothing and the full
 /// path runs.
@@ -53,7 +53,8 @@ extension PostgresStore {
         let reply: (outcome: String, lastSeq: Int64?, alerts: Bool?, ours: [DailyCount])
         do {
             let query: PostgresQuery = """
-                SELECT * FROM hailong_ingest2(\(board.id), \(expected), \(horizon), \(board.unitId), \(board.counterId), \(board.scale.rawValue),
+                SELECT * FROM hailong_ingest3(\(board.id), \(expected), \(horizon), \(board.unitId), \(board.counterId), \(Self.stripe(board)),
+                    \(board.scale.rawValue),
                     \(plan.receivedAt.microseconds), \(writes.acknowledgedSeq), \(status.version), \(status.backlog), \(status.faults),
                     \(status.clockSynced), \(status.uptimeS),
                     \(writes.days.map(\.day)), \(writes.days.map(\.clerk)), \(Self.flat(writes.days.map(\.counts))),
@@ -61,8 +62,8 @@ extension PostgresStore {
                     \(running.map(\.kind)), \(running.map(\.day)), \(running.map(\.series)), \(Self.flat(running.map(\.counts))),
                     \(writes.daily.map(\.day)), \(dailyClerks), \(writes.daily.map { Int32($0.level) }), \(writes.daily.map(\.count)),
                     \(writes.daysToCompare),
-                    \(e.seq), \(e.kind), \(e.at), \(e.filed), \(e.byArrival), \(e.level), \(e.binding), \(e.dossier), \(e.clerk), \(e.outcome),
-                    \(e.reason), \(e.monotonic), \(e.monotonicSet), \(e.boot), \(e.synced))
+                    \(e.seq), \(e.kind), \(e.at), \(e.filedUnlessOwn), \(e.flags), \(e.level), \(e.binding), \(e.dossier), \(e.clerk),
+                    \(e.outcome), \(e.reasonUnlessNone), \(e.monotonic), \(e.boot))
                 """
             let rows = try await client.query(query, logger: logger)
                 .decode((String, Int64?, Bool?, [String]?, [String]?, [Int64]?, [Int64]?).self)
