@@ -244,6 +244,39 @@ struct PostgresMigrationTests {
         }
     }
 
+    /// Eight boards whose batches cross into a new day at once: one of them takes the exclusive
+    /// lock to move the horizon, the others wait for that move, and every batch still goes in
+    /// one statement.
+    @Test func boardsCrossingADayTogetherMoveTheHorizonOnce() async throws {
+        let (_, store, first) = try await Self.storeWithBoard()
+        var boards = [first]
+        for index in 2...8 {
+            let counter = try await store.createCounter(unit: "hcm", name: "Quầy \(index)")
+            _ = try await store.createBoard(
+                unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code\(index)", expiresAt: WallTime(microseconds: Int64.max / 2))
+            boards.append(try await store.enroll(codeHash: "code\(index)", tokenHash: "token\(index)", now: WallTime(microseconds: 1)))
+        }
+        for board in boards {
+            _ = try await Self.send(store, board, [rating(1, "2026-11-22T05:00:00Z", level: 2, clerk: "NV01", dossier: "HS-1")])
+        }
+        let before = store.oneStatementCounts.withLock { $0 }
+        let outcomes = try await withThrowingTaskGroup(of: IngestOutcome.self) { group in
+            for board in boards {
+                group.addTask { try await Self.send(store, board, [rating(2, "2026-11-23T05:00:00Z", level: 3, clerk: "NV01", dossier: "HS-2")]) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes == Array(repeating: .stored(acknowledgedSeq: 2, newEvents: 1, mismatches: 0), count: 8))
+        let after = store.oneStatementCounts.withLock { $0 }
+        #expect(after.horizonLocks - before.horizonLocks == 1)
+        #expect(after.stored - before.stored == 8)
+        #expect(after.fellBack == before.fellBack)
+        var want = TallyCounts()
+        for _ in boards { want.rate(2); want.rate(3) }
+        let (d22, d23) = (CivilDate.toDays(year: 2026, month: 11, day: 22), CivilDate.toDays(year: 2026, month: 11, day: 23))
+        #expect(try await store.rangeCounts(unitIds: [first.unitId], fromDay: d22, toDay: d23, groupBy: .unit).map(\.counts) == [want])
+    }
+
     /// Boards of nine counters of one unit, through two replicas: the unit's hour rows and its
     /// own running totals are kept in eight stripes (migration pg4), and every report of the
     /// unit sums them, on either replica.

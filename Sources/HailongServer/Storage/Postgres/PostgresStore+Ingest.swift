@@ -108,18 +108,36 @@ extension PostgresStore {
         guard case .write(let writes) = plan.decide(lastSeq: expected, revoked: false),
             let lastDay = writes.days.map(\.day).max(), lastDay > seen
         else { return }
-        let horizon = try await transaction { db -> Int64? in
-            try await db.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.horizonLockKey))", logger: logger)
-            guard
-                let current = try await db.query("SELECT day FROM running_horizon WHERE id = 1", logger: logger)
-                    .decode(Int64?.self).first(where: { _ in true }) ?? nil
-            else { return nil }  // nothing filed yet (a restored database): the full path sets it
-            guard lastDay > current else { return current }
-            try await extend(db, from: current, to: lastDay)
-            try await db.query("UPDATE running_horizon SET day = \(lastDay) WHERE id = 1", logger: logger)
-            return lastDay
+        let move = horizonMove.withLock { current -> Task<Int64?, any Error> in
+            if let current, current.day >= lastDay { return current.task }
+            let task = Task { try await self.moveHorizon(to: lastDay) }
+            current = (lastDay, task)
+            return task
         }
-        if let horizon { horizonSeen.withLock { $0 = max($0, horizon) } }
+        defer { horizonMove.withLock { if $0?.task == move { $0 = nil } } }
+        if let horizon = try await move.value { horizonSeen.withLock { $0 = max($0, horizon) } }
+    }
+
+    /// The horizon after moving it to `day` if it was before: looked at first without a lock
+    /// (another replica may have moved it), then under the exclusive lock. Nil when nothing was
+    /// ever filed (a restored database): the full path sets it.
+    private func moveHorizon(to day: Int64) async throws -> Int64? {
+        let read = "SELECT day FROM running_horizon WHERE id = 1"
+        if let current = try await client.query(PostgresQuery(unsafeSQL: read), logger: logger).decode(Int64?.self).first(where: { _ in true }) ?? nil,
+            current >= day
+        {
+            return current
+        }
+        return try await transaction { db -> Int64? in
+            try await db.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.horizonLockKey))", logger: logger)
+            oneStatementCounts.withLock { $0.horizonLocks += 1 }
+            guard let current = try await db.query(PostgresQuery(unsafeSQL: read), logger: logger).decode(Int64?.self).first(where: { _ in true }) ?? nil
+            else { return nil }
+            guard day > current else { return current }
+            try await extend(db, from: current, to: day)
+            try await db.query("UPDATE running_horizon SET day = \(day) WHERE id = 1", logger: logger)
+            return day
+        }
     }
 
     /// A batch's new events as one array per column, for `unnest` (binary, no JSON on either

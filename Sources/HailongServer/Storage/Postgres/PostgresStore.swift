@@ -23,12 +23,16 @@ public final class PostgresStore: HailongStore {
     /// horizon's lock shared.
     let knownSeries = Mutex<[SeriesKey: KnownSeries]>([:])
     let horizonSeen = Mutex<Int64>(.min)
+    /// The horizon move under way on this replica and the day it moves to: the other batches
+    /// that cross that day at the same time wait for it rather than each take the exclusive lock.
+    let horizonMove = Mutex<(day: Int64, task: Task<Int64?, any Error>)?>(nil)
     /// Each board's last seq as this replica last stored or saw it: the one-statement ingest's
     /// guess, checked by the database.
     let lastSeqSeen = Mutex<[String: Int64]>([:])
-    /// Batches stored by the one-statement ingest, and those that found the board or the
-    /// horizon moved and took the full path (tests and the benchmark read them).
-    let oneStatementCounts = Mutex<(stored: Int, fellBack: Int)>((0, 0))
+    /// Batches stored by the one-statement ingest, those that found the board or the horizon
+    /// moved and took the full path, and the times a horizon move took the exclusive lock here
+    /// (tests and the benchmark read them).
+    let oneStatementCounts = Mutex<(stored: Int, fellBack: Int, horizonLocks: Int)>((0, 0, 0))
     /// The client's own run loop when the store runs it (commands, tests); nil when a service
     /// group runs `client` (the server).
     private let runner: Task<Void, Never>?
