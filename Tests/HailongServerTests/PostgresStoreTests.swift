@@ -91,6 +91,20 @@ struct PostgresMigrationTests {
         return (database, store, try await store.enroll(codeHash: "code", tokenHash: "token", now: WallTime(microseconds: 1)))
     }
 
+    /// `storeWithBoard`, and `count - 1` more boards of unit hcm, each on a counter of its own
+    /// ("Quầy 2" …), enrolled in order.
+    static func storeWithBoards(_ count: Int) async throws -> (database: String, store: PostgresStore, boards: [BoardInfo]) {
+        let (database, store, first) = try await storeWithBoard()
+        var boards = [first]
+        for index in stride(from: 2, through: count, by: 1) {
+            let counter = try await store.createCounter(unit: "hcm", name: "Quầy \(index)")
+            _ = try await store.createBoard(
+                unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code\(index)", expiresAt: WallTime(microseconds: Int64.max / 2))
+            boards.append(try await store.enroll(codeHash: "code\(index)", tokenHash: "token\(index)", now: WallTime(microseconds: 1)))
+        }
+        return (database, store, boards)
+    }
+
     /// One batch of `events` (consecutive seqs), received on 2026-11-24.
     static func send(_ store: PostgresStore, _ board: BoardInfo, _ events: [WireEvent], aggregates: [DailyCount] = []) async throws -> IngestOutcome {
         let received = WallTime(rfc3339: "2026-11-24T00:00:00Z") ?? WallTime(microseconds: 0)
@@ -248,14 +262,8 @@ struct PostgresMigrationTests {
     /// lock to move the horizon, the others wait for that move, and every batch still goes in
     /// one statement.
     @Test func boardsCrossingADayTogetherMoveTheHorizonOnce() async throws {
-        let (_, store, first) = try await Self.storeWithBoard()
-        var boards = [first]
-        for index in 2...8 {
-            let counter = try await store.createCounter(unit: "hcm", name: "Quầy \(index)")
-            _ = try await store.createBoard(
-                unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code\(index)", expiresAt: WallTime(microseconds: Int64.max / 2))
-            boards.append(try await store.enroll(codeHash: "code\(index)", tokenHash: "token\(index)", now: WallTime(microseconds: 1)))
-        }
+        let (_, store, boards) = try await Self.storeWithBoards(8)
+        let first = boards[0]
         for board in boards {
             _ = try await Self.send(store, board, [rating(1, "2026-11-22T05:00:00Z", level: 2, clerk: "NV01", dossier: "HS-1")])
         }
@@ -281,15 +289,9 @@ struct PostgresMigrationTests {
     /// own running totals are kept in eight stripes (migration pg4), and every report of the
     /// unit sums them, on either replica.
     @Test func aUnitsRowsAreStripedByCounterAndEveryReportSumsTheStripes() async throws {
-        let (database, one, first) = try await Self.storeWithBoard()
+        let (database, one, boards) = try await Self.storeWithBoards(9)
+        let first = boards[0]
         let two = try PostgresStore(settings: Self.settings(database: database), runClient: true, logger: Self.quiet)
-        var boards = [first]
-        for index in 2...9 {
-            let counter = try await one.createCounter(unit: "hcm", name: "Quầy \(index)")
-            _ = try await one.createBoard(
-                unit: "hcm", counterId: counter.id, scale: .vn3, codeHash: "code\(index)", expiresAt: WallTime(microseconds: Int64.max / 2))
-            boards.append(try await one.enroll(codeHash: "code\(index)", tokenHash: "token\(index)", now: WallTime(microseconds: 1)))
-        }
         #expect(Set(boards.map { PostgresStore.stripe($0) }).count == 8)
         var want = TallyCounts()
         for round in 0..<2 {
