@@ -31,7 +31,7 @@ extension PostgresStore {
     public func ingest(board: BoardInfo, batch: IngestBatch, events: [CheckedEvent], receivedAt: WallTime) async throws -> IngestOutcome {
         let zones = self.zones
         let plan = IngestPlan(batch: batch, events: events, receivedAt: receivedAt) { zones.offset(board.timeZone, atSecond: $0) }
-        try await advanceHorizon(for: board, plan: plan)
+        try await advanceHorizon(plan: plan)
         if let outcome = try await fastIngest(board: board, batch: batch, plan: plan) { return outcome }
         do { return try await ingest(board: board, batch: batch, plan: plan) } catch is HorizonMoved {
             // The horizon seen here was ahead of the database's (a restored backup): ask again,
@@ -95,19 +95,17 @@ extension PostgresStore {
         return outcome
     }
 
-    /// When a batch that would be stored files past the horizon last seen (the first batch of
-    /// each day, on each replica), the horizon moves first, in a short transaction of its own
-    /// under the exclusive lock: every series' row copied to the new days, nothing else. The
-    /// batch then goes the usual way under the shared lock. Moving it inside the batch's own
-    /// transaction held every other ingest of every replica behind a 500-event insert.
-    /// A horizon past the last filed day answers as before: its rows are copies.
-    private func advanceHorizon(for board: BoardInfo, plan: IngestPlan) async throws {
+    /// When a batch files past the horizon last seen (the first batch of each day, on each
+    /// replica), the horizon moves first, in a short transaction of its own under the exclusive
+    /// lock: every series' row copied to the new days, nothing else. The batch then goes the
+    /// usual way under the shared lock. Moving it inside the batch's own transaction held every
+    /// other ingest of every replica behind a 500-event insert. A horizon past the last day
+    /// anything was filed on (the batch was then refused, say) answers as before: its rows are
+    /// copies.
+    private func advanceHorizon(plan: IngestPlan) async throws {
         let seen = horizonSeen.withLock { $0 }
         guard seen > .min else { return }  // not known here yet: the full path learns it
-        let expected = lastSeqSeen.withLock { $0[board.id] } ?? board.lastSeq
-        guard case .write(let writes) = plan.decide(lastSeq: expected, revoked: false),
-            let lastDay = writes.days.map(\.day).max(), lastDay > seen
-        else { return }
+        guard let lastDay = plan.filed.map(\.localDay).max(), lastDay > seen else { return }
         let move = horizonMove.withLock { current -> Task<Int64?, any Error> in
             if let current, current.day >= lastDay { return current.task }
             let task = Task { try await self.moveHorizon(to: lastDay) }
