@@ -3,6 +3,7 @@ import HailongClient
 import HailongDomain
 @testable import HailongServer
 import HailongTestSupport
+import HummingbirdTesting
 import Logging
 import PostgresNIO
 import Testing
@@ -50,6 +51,31 @@ import Testing
         #expect(try withFile.postgresPassword(environment: ["HAILONG_DB_PASSWORD": "env"]) == "env")
         withFile.passwordFile = "/nonexistent/hailong-password"
         #expect(throws: SettingsError.self) { try withFile.postgresPassword(environment: [:]) }
+    }
+
+    /// While PostgreSQL is away (no server on the socket, as after `pg_ctl stop`), `/healthz`
+    /// answers 503 once its 3-s bound has passed instead of hanging until the database is back
+    /// and then saying "ok". The probe's own wait is cancelled, so the next probe is as quick.
+    @Test(.timeLimit(.minutes(1))) func healthzAnswers503SoonWhilePostgreSQLIsAway() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-no-pg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var logger = Logger(label: "hailong.test.away")
+        logger.logLevel = .critical
+        let settings = try PostgresSettings.parse(url: "postgres://hailong@/hailong?host=\(directory)", password: nil, caFile: nil, poolSize: 2)
+        let store = try PostgresStore(settings: settings, runClient: true, logger: logger)
+        let app = try buildApplication(ServerConfig(), store: store, logger: logger)
+        try await app.test(.router) { client in
+            for probe in 1...2 {
+                let start = ContinuousClock.now
+                let reply = try await client.send(.get, "/healthz")
+                let took = ContinuousClock.now - start
+                #expect(reply.status == .serviceUnavailable, "probe \(probe): \(reply.status) \(reply.text)")
+                #expect(reply.json["status"] as? String == "unavailable" && reply.json["error"] as? String == "unavailable", "\(reply.text)")
+                #expect((reply.json["message"] as? String)?.contains("did not answer within 3000 ms") == true, "\(reply.text)")
+                #expect(took >= .seconds(3) && took < .seconds(10), "probe \(probe) took \(took)")
+            }
+        }
     }
 
     @Test func migrationStatementsSplitOutsideFunctionBodies() {

@@ -96,7 +96,9 @@ paths:
   /healthz:
     get:
       security: []
-      responses: {'200': {description: '{"status": "ok"}'}}
+      responses:
+        '200': {description: '{"status": "ok"}'}
+        '503': {description: 'the database did not answer within 3 s: {"status": "unavailable", "error": "unavailable", "message": …}'}
   /metrics:
     get:
       security: []

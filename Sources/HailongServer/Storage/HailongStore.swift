@@ -73,3 +73,29 @@ public protocol HailongStore: Sendable {
     /// acknowledged already (the first acknowledgement stands).
     func acknowledgeAlert(id: Int64, units: [String], by username: String, comment: String, now: WallTime) async throws -> Bool
 }
+
+/// The database did not answer a probe in time: it is down, restarting, or the pool is still
+/// waiting to reconnect to it.
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public var bound: Duration
+    public var description: String {
+        let ms = bound.components.seconds * 1000 + bound.components.attoseconds / 1_000_000_000_000_000
+        return "the database did not answer within \(ms) ms / cơ sở dữ liệu không trả lời trong \(ms) ms"
+    }
+}
+
+extension HailongStore {
+    /// `ping()`, bounded. PostgresNIO's pool holds a query until it has a connection, so while
+    /// PostgreSQL is down or restarting an unbounded probe would hang `/healthz` until the
+    /// database is back and then answer "ok". Past `bound` this throws `StoreUnavailable` and
+    /// the probe's own wait is cancelled (the pool drops the lease request).
+    public func ping(within bound: Duration) async throws {
+        let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await self.ping(); return true }
+            group.addTask { try await Task.sleep(for: bound); return false }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
+        guard answered else { throw StoreUnavailable(bound: bound) }
+    }
+}
