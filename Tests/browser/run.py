@@ -57,7 +57,7 @@ import urllib.request
 import zoneinfo
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, WebDriverException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
@@ -149,6 +149,23 @@ def wait_until(predicate, seconds, step=0.1):
         return bool(predicate())
     except Exception:
         return False
+
+
+def submit_and_wait(driver, button, seconds=10):
+    """Clicks a form's submit button and waits for the document that answers it. The old page
+    says readyState "complete" until the navigation begins, so wait for its root element to go
+    stale (the document replaced) before waiting for the new one to load."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+
+    def replaced():
+        try:
+            old.tag_name
+            return False
+        except StaleElementReferenceException:
+            return True
+    wait_until(replaced, seconds)
+    wait_until(lambda: driver.execute_script("return document.readyState") == "complete", seconds)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -761,8 +778,7 @@ def browse(web, admin, fixture):
         d.find_element(By.NAME, "username").clear()
         d.find_element(By.NAME, "username").send_keys(MANAGER)
         d.find_element(By.NAME, "password").send_keys(password)
-        d.find_element(By.CSS_SELECTOR, 'form[action="/login"] button[type=submit]').click()
-        wait_until(lambda: d.execute_script("return document.readyState") == "complete", 10)
+        submit_and_wait(d, d.find_element(By.CSS_SELECTOR, 'form[action="/login"] button[type=submit]'))
 
     login("wrong-password")
     wait_until(lambda: urllib.parse.urlsplit(d.current_url).path == "/login", 5)
@@ -952,8 +968,7 @@ def interact(web):
     if not check(bool(forms), f"the alert {alert['id']} has an acknowledge form ({form_css})"):
         return
     d.execute_script(f"document.querySelector('{form_css} input[name=csrf]').value = 'forged-token'")
-    d.find_element(By.CSS_SELECTOR, f"{form_css} button, {form_css} [type=submit]").click()
-    wait_until(lambda: d.execute_script("return document.readyState") == "complete", 10)
+    submit_and_wait(d, d.find_element(By.CSS_SELECTOR, f"{form_css} button, {form_css} [type=submit]"))
     page = Page(d, base).drain()
     status = page.documents[-1][1] if page.documents else None
     check(status == 403, f"acknowledging with a forged CSRF token is refused: {status}")
@@ -963,8 +978,7 @@ def interact(web):
     fields = d.find_elements(By.CSS_SELECTOR, f"{form_css} textarea, {form_css} input[type=text], {form_css} input:not([type])")
     if fields:
         fields[0].send_keys(comment)
-    d.find_element(By.CSS_SELECTOR, f"{form_css} button, {form_css} [type=submit]").click()
-    wait_until(lambda: d.execute_script("return document.readyState") == "complete", 10)
+    submit_and_wait(d, d.find_element(By.CSS_SELECTOR, f"{form_css} button, {form_css} [type=submit]"))
     page = Page(d, base).drain()
     check(page.documents and page.documents[-1][1] == 200 and path() == "/alerts",
           "acknowledging through the form comes back to /alerts", f"{page.documents[-2:]} {d.current_url}")
