@@ -2,6 +2,7 @@ import Foundation
 import HailongDomain
 @testable import HailongServer
 import HailongTestSupport
+import Synchronization
 import Testing
 
 /// The storage contract (issue 15): what every `HailongStore` must do, written against the
@@ -122,6 +123,28 @@ import Testing
         await #expect(throws: StoreError.notFound("board b-nothing")) { try await store.revokeBoard(id: "b-nothing") }
         #expect(try await store.boards(units: ["root"]).count == 2)
         #expect(try await store.boards(units: []).isEmpty)
+    }
+
+    /// Board ids are 32-bit draws, so among a nation's boards two draw alike now and then: the
+    /// second board takes the next free draw instead of failing, and only 16 taken draws in a
+    /// row are refused, as a conflict that changes nothing.
+    @Test(arguments: StoreKind.available) func aBoardWhoseIdIsTakenDrawsAgain(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.createUnit(NewUnit(code: "root", name: "Root"))
+        let counter = try await store.createCounter(unit: "root", name: "Quầy 1")
+        let first = try await store.createBoard(unit: "root", counterId: counter.id, scale: .vn3, codeHash: "c1", expiresAt: Self.received)
+        let draws = Mutex(["b-0000beef", first.id, first.id, first.id])  // the last draw first
+        let second = try await StoreRules.$drawBoardId.withValue({ draws.withLock { $0.popLast() ?? "b-ffffffff" } }) {
+            try await store.createBoard(unit: "root", counterId: counter.id, scale: .vn3, codeHash: "c2", expiresAt: Self.received)
+        }
+        #expect(second.id == "b-0000beef")
+        await #expect(throws: StoreRules.noFreeBoardId) {
+            try await StoreRules.$drawBoardId.withValue({ first.id }) {
+                _ = try await store.createBoard(unit: "root", counterId: counter.id, scale: .vn3, codeHash: "c3", expiresAt: Self.received)
+            }
+        }
+        #expect(try await store.boards(units: ["root"]).map(\.id).sorted() == [first.id, second.id].sorted())
+        #expect(try await store.board(id: first.id)?.counterId == counter.id)
     }
 
     @Test(arguments: StoreKind.available) func aReplayedOrOverlappingBatchChangesNothingAndAGapIsRefused(kind: StoreKind) async throws {

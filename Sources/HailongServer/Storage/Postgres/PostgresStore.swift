@@ -299,11 +299,18 @@ public final class PostgresStore: HailongStore {
     }
 
     public func createBoard(unit: String, counterId: Int64, scale: Scale, codeHash: String, expiresAt: WallTime) async throws -> BoardInfo {
-        let id = StoreRules.newBoardId()
+        let candidates = StoreRules.boardIdCandidates()
         return try await transaction { db in
             let unitId = try await Self.unitId(db, unit, logger: logger)
             guard try await db.query("SELECT unit_id FROM counters WHERE id = \(counterId)", logger: logger).decode(Int64.self).first(where: { _ in true }) == unitId
             else { throw StoreError.notFound("counter \(counterId) in unit \(unit)") }
+            guard let id = try await db.query(
+                """
+                SELECT c.id FROM unnest(\(candidates)::text[]) WITH ORDINALITY AS c(id, n)
+                WHERE NOT EXISTS (SELECT 1 FROM boards b WHERE b.id = c.id) ORDER BY c.n LIMIT 1
+                """, logger: logger
+            ).decode(String.self).first(where: { _ in true })
+            else { throw StoreRules.noFreeBoardId }
             try await db.query(
                 """
                 INSERT INTO boards(id, unit_id, counter_id, scale, code_hash, code_expires_us)

@@ -161,12 +161,15 @@ public final class SQLiteStore: HailongStore {
     }
 
     public func createBoard(unit: String, counterId: Int64, scale: Scale, codeHash: String, expiresAt: WallTime) async throws -> BoardInfo {
-        let id = StoreRules.newBoardId()
+        let candidates = StoreRules.boardIdCandidates()
         return try await write { db in
             let unitId = try Self.unitId(db, unit)
             guard try Int64.fetchOne(db, sql: "SELECT unit_id FROM counters WHERE id = ?", arguments: [counterId]) == unitId else {
                 throw StoreError.notFound("counter \(counterId) in unit \(unit)")
             }
+            guard let id = try candidates.first(where: { id in
+                try Int64.fetchOne(db, sql: "SELECT 1 FROM boards WHERE id = ?", arguments: [id]) == nil
+            }) else { throw StoreRules.noFreeBoardId }
             try db.execute(
                 sql: "INSERT INTO boards(id, unit_id, counter_id, scale, code_hash, code_expires_us) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [id, unitId, counterId, scale.rawValue, codeHash, expiresAt.microseconds])
