@@ -28,14 +28,17 @@ enum StoreRules {
     /// Ids a new board may take, in order: a store gives it the first that no board has yet,
     /// looked up inside its insert's transaction. Among a nation's 20,000 boards one 32-bit
     /// draw repeats an existing id with a chance of about 5 % (the national benchmark met one);
-    /// with 16 draws a repeat costs a look-up, never a refused `boards add`.
-    static func boardIdCandidates() -> [String] { (0..<16).map { _ in drawBoardId() } }
+    /// with `boardIdDraws` draws a repeat costs a look-up, never a refused `boards add`.
+    static func boardIdCandidates() -> [String] { (0..<boardIdDraws).map { _ in drawBoardId() } }
+
+    static let boardIdDraws = 16
 
     /// The draw behind each candidate; a test replaces it to make boards draw alike.
     @TaskLocal static var drawBoardId: @Sendable () -> String = { newBoardId() }
 
     /// What a store answers when every candidate is taken.
-    static let noFreeBoardId = StoreError.conflict("no free board id in 16 draws / không tìm được mã bảng còn trống")
+    static let noFreeBoardId = StoreError.conflict(
+        "no free board id in \(boardIdDraws) draws / không tìm được mã bảng còn trống sau \(boardIdDraws) lần bốc")
 }
 
 /// Input checks every store's writers share: codes and names checked and NFC.
