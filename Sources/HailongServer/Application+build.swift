@@ -45,7 +45,7 @@ public func buildApplication(
     let connections = ConnectionRegistry(maximum: config.http.maximumConnections, name: "server", logger: logger)
     let server = ServerContext(
         store: store, auth: Authenticator(store: store, metrics: metrics, logger: logger), metrics: metrics, now: now, config: config,
-        logger: logger, throttle: LoginThrottle(), passwords: PasswordHasher(cost: config.bcryptCost) { metrics.passwordChecked(cost: $0) })
+        logger: logger, throttle: LoginThrottle(store: store), passwords: PasswordHasher(cost: config.bcryptCost) { metrics.passwordChecked(cost: $0) })
     let zones = ZoneOffsets()
     // A load balancer's probe: 503 soon, not a hang, while the database is away.
     router.get("/healthz") { _, _ in

@@ -140,6 +140,33 @@ import Testing
         }
     }
 
+    /// Two replicas over one database count the same failures: a guesser sent round-robin by a
+    /// load balancer gets no more tries than one sent to a single server.
+    @Test func replicasThrottleTogether() async throws {
+        let h = try await Harness()
+        let (first, second) = (try h.app(), try h.app())
+        try await first.test(.router) { one in
+            try await second.test(.router) { two in
+                for n in 0..<5 {
+                    let replica = n.isMultiple(of: 2) ? one : two
+                    #expect(try await replica.send(.post, "/v1/login", json: LoginBody(username: "Admin", password: "wrong-password")).status == .unauthorized)
+                }
+                for replica in [one, two] {
+                    let locked = try await replica.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "admin-password"))
+                    #expect(locked.status == .tooManyRequests)
+                }
+                // Its window over, either replica lets the right password in, and that clears the
+                // username's failures for both.
+                h.clock.advance(.seconds(15 * 60))
+                #expect(try await two.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "admin-password")).status == .created)
+                for _ in 0..<4 {
+                    #expect(try await one.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "wrong-password")).status == .unauthorized)
+                }
+                #expect(try await two.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "admin-password")).status == .created)
+            }
+        }
+    }
+
     /// An unknown username, and a password bcrypt cannot take, cost one bcrypt check at the
     /// account's cost, as a wrong password does, so the answer's time does not tell which
     /// usernames exist. Counted from the server's own record of the work done, not from wall

@@ -35,6 +35,29 @@ import Testing
         return try await store.ingest(board: board, batch: batch, events: checked, receivedAt: Self.received)
     }
 
+    @Test(arguments: StoreKind.available) func failedLoginsAreKeptForOneWindow(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let t0 = Self.received
+        #expect(try await store.loginFailures(keys: ["u:a", "a:x"], since: t0).isEmpty)
+        try await store.addLoginFailure(keys: ["u:a", "a:x"], at: t0, forgetBefore: t0)
+        try await store.addLoginFailure(keys: ["u:b", "a:x"], at: t0 + .seconds(10), forgetBefore: t0)
+        try await store.addLoginFailure(keys: ["u:a", "a:x"], at: t0 + .seconds(20), forgetBefore: t0)
+        var failures = try await store.loginFailures(keys: ["u:a", "a:x", "u:none"], since: t0)
+        #expect(failures["u:a"] == [t0, t0 + .seconds(20)])
+        #expect(failures["a:x"] == [t0, t0 + .seconds(10), t0 + .seconds(20)])
+        #expect(failures["u:none"] == nil && failures["u:b"] == nil)
+        // Only those at or after `since`.
+        #expect(try await store.loginFailures(keys: ["u:a"], since: t0 + .seconds(1))["u:a"] == [t0 + .seconds(20)])
+        // A success clears its key only.
+        try await store.clearLoginFailures(key: "u:a")
+        failures = try await store.loginFailures(keys: ["u:a", "a:x", "u:b"], since: t0)
+        #expect(failures["u:a"] == nil && failures["a:x"]?.count == 3 && failures["u:b"]?.count == 1)
+        // Adding forgets what is older than the window, of every key.
+        try await store.addLoginFailure(keys: ["u:c"], at: t0 + .seconds(100), forgetBefore: t0 + .seconds(15))
+        failures = try await store.loginFailures(keys: ["u:a", "a:x", "u:b", "u:c"], since: WallTime(microseconds: 0))
+        #expect(failures["a:x"] == [t0 + .seconds(20)] && failures["u:b"] == nil && failures["u:c"] == [t0 + .seconds(100)])
+    }
+
     @Test(arguments: StoreKind.available) func aUnitTreeHasOneRootAndCodesOnce(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await store.createUnit(NewUnit(code: "root", name: "Cả nước"))

@@ -72,6 +72,16 @@ public protocol HailongStore: Sendable {
     /// Acknowledges an alert of one of `units`; false when there is none such, or it was
     /// acknowledged already (the first acknowledgement stands).
     func acknowledgeAlert(id: Int64, units: [String], by username: String, comment: String, now: WallTime) async throws -> Bool
+
+    // MARK: Failed logins (`LoginThrottle`): in the database, so that every replica counts them all
+    /// The times of the failed logins under each of `keys` at or after `since`, oldest first
+    /// (keys with none are absent).
+    func loginFailures(keys: [String], since: WallTime) async throws -> [String: [WallTime]]
+    /// Records one failed login at `at` under each of `keys`, and forgets every failure from
+    /// before `forgetBefore` (the table holds one throttle window).
+    func addLoginFailure(keys: [String], at: WallTime, forgetBefore: WallTime) async throws
+    /// Forgets `key`'s failures (a successful login clears its username's).
+    func clearLoginFailures(key: String) async throws
 }
 
 /// The database did not answer a probe in time: it is down, restarting, or the pool is still

@@ -323,6 +323,17 @@ enum PostgresMigrations {
             END $$;
             """
         ),
+        (
+            // Failed logins live in the database, so that replicas throttle them together (a
+            // guesser sent round-robin to two replicas got twice the tries when each counted its
+            // own).
+            "pg5-login-failures",
+            """
+            CREATE TABLE login_failures (key TEXT NOT NULL, at_us BIGINT NOT NULL);
+            CREATE INDEX login_failures_key ON login_failures(key, at_us);
+            CREATE INDEX login_failures_at ON login_failures(at_us);
+            """
+        ),
     ]
 
     /// What a database holds compared with this build.

@@ -447,6 +447,32 @@ public final class PostgresStore: HailongStore {
         }
     }
 
+    // MARK: Failed logins
+
+    public func loginFailures(keys: [String], since: WallTime) async throws -> [String: [WallTime]] {
+        try await read { client in
+            var failures: [String: [WallTime]] = [:]
+            for try await (key, at) in try await client.query(
+                "SELECT key, at_us FROM login_failures WHERE key = ANY(\(keys)) AND at_us >= \(since.microseconds) ORDER BY at_us", logger: logger
+            ).decode((String, Int64).self) {
+                failures[key, default: []].append(WallTime(microseconds: at))
+            }
+            return failures
+        }
+    }
+
+    public func addLoginFailure(keys: [String], at: WallTime, forgetBefore: WallTime) async throws {
+        try await transaction { db in
+            try await db.query("DELETE FROM login_failures WHERE at_us < \(forgetBefore.microseconds)", logger: logger)
+            try await db.query(
+                "INSERT INTO login_failures(key, at_us) SELECT k, \(at.microseconds) FROM unnest(\(keys)::TEXT[]) AS k", logger: logger)
+        }
+    }
+
+    public func clearLoginFailures(key: String) async throws {
+        _ = try await read { client in try await client.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger) }
+    }
+
     // MARK: Web sessions
 
     public func createWebSession(idHash: String, accountId: Int64, csrf: String, now: WallTime, expiredBefore: WallTime) async throws {

@@ -242,6 +242,16 @@ extension SQLiteStore {
                 }
             }
         }
+        // Failed logins live in the database, so that replicas throttle them together (a
+        // guesser sent round-robin to two replicas got twice the tries when each counted its own).
+        migrator.registerMigration("v10-login-failures") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE login_failures (key TEXT NOT NULL, at_us INTEGER NOT NULL);
+                    CREATE INDEX login_failures_key ON login_failures(key, at_us);
+                    CREATE INDEX login_failures_at ON login_failures(at_us);
+                    """)
+        }
         return migrator
     }
 }

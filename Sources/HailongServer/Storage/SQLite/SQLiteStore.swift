@@ -296,6 +296,33 @@ public final class SQLiteStore: HailongStore {
         }
     }
 
+    // MARK: Failed logins
+
+    public func loginFailures(keys: [String], since: WallTime) async throws -> [String: [WallTime]] {
+        try await writer.read { db in
+            var failures: [String: [WallTime]] = [:]
+            for key in keys {
+                let times = try Int64.fetchAll(
+                    db, sql: "SELECT at_us FROM login_failures WHERE key = ? AND at_us >= ? ORDER BY at_us", arguments: [key, since.microseconds])
+                if !times.isEmpty { failures[key] = times.map(WallTime.init(microseconds:)) }
+            }
+            return failures
+        }
+    }
+
+    public func addLoginFailure(keys: [String], at: WallTime, forgetBefore: WallTime) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM login_failures WHERE at_us < ?", arguments: [forgetBefore.microseconds])
+            for key in keys {
+                try db.execute(sql: "INSERT INTO login_failures(key, at_us) VALUES (?, ?)", arguments: [key, at.microseconds])
+            }
+        }
+    }
+
+    public func clearLoginFailures(key: String) async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM login_failures WHERE key = ?", arguments: [key]) }
+    }
+
     // MARK: Web sessions
 
     public func createWebSession(idHash: String, accountId: Int64, csrf: String, now: WallTime, expiredBefore: WallTime) async throws {
