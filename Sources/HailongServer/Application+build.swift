@@ -6,8 +6,9 @@ public import Logging
 public import ServiceLifecycle
 import NIOCore
 
-/// How long `/healthz` waits for the database before it answers 503.
-let healthzBound: Duration = .seconds(3)
+/// How long `/healthz` (and the watchdog's probe, `DatabaseWatch`) waits for the database before
+/// it answers 503.
+public let healthzBound: Duration = .seconds(3)
 
 /// Builds the server application: storage, routes, metrics. The executable only reads the
 /// config, bootstraps logging and runs what this returns; tests call it with an in-memory store.

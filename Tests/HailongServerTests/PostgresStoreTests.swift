@@ -6,6 +6,7 @@ import HailongTestSupport
 import HummingbirdTesting
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// The PostgreSQL store's own surface (issue 15): its settings, its migrations with replicas
@@ -76,6 +77,34 @@ import Testing
                 #expect(took >= .seconds(3) && took < .seconds(10), "probe \(probe) took \(took)")
             }
         }
+    }
+
+    /// The watchdog's probe answers within its bound while PostgreSQL is away (unbounded, it hung
+    /// and systemd restarted the replica), and says so once on the unit's status line.
+    @Test(.timeLimit(.minutes(1))) func theWatchdogProbeAnswersSoonWhilePostgreSQLIsAway() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-no-pg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var logger = Logger(label: "hailong.test.away")
+        logger.logLevel = .critical
+        let settings = try PostgresSettings.parse(url: "postgres://hailong@/hailong?host=\(directory)", password: nil, caFile: nil, poolSize: 2)
+        let lines = Mutex<[String]>([])
+        let watch = DatabaseWatch(
+            store: try PostgresStore(settings: settings, runClient: true, logger: logger), bound: .seconds(1), logger: logger
+        ) { line in lines.withLock { $0.append(line) } }
+        for round in 1...3 {
+            let start = ContinuousClock.now
+            #expect(await watch.probe() == false)
+            let took = ContinuousClock.now - start
+            #expect(took >= .seconds(1) && took < .seconds(5), "round \(round) took \(took)")
+        }
+        let shown = lines.withLock { $0 }
+        #expect(shown.count == 1 && shown.first?.hasPrefix("database unreachable, /healthz answers 503") == true, "\(shown)")
+
+        // A database that answers: true, and the status line says so once it was away.
+        let sqlite = DatabaseWatch(store: try SQLiteStore(path: ":memory:"), logger: logger) { line in lines.withLock { $0.append(line) } }
+        #expect(await sqlite.probe() == true)
+        #expect(lines.withLock { $0.count } == 1)
     }
 
     @Test func migrationStatementsSplitOutsideFunctionBodies() {

@@ -46,7 +46,8 @@ struct Serve: AsyncParsableCommand {
         let config = loaded
         logger.info("connection limits", metadata: ["max_connections": "\(config.http.maximumConnections)", "open_files": "\(files)"])
         // systemd (Type=notify): READY=1 once the database is open and the socket listens,
-        // WATCHDOG=1 while the database answers, STOPPING=1 on SIGTERM.
+        // WATCHDOG=1 while the process runs its probe (through a database outage too: see
+        // DatabaseWatch), STATUS= when the database goes away or comes back, STOPPING=1 on SIGTERM.
         let notifier = SystemdNotifier(logger: logger)
         let opened: OpenedStore
         do { opened = try openStore(config, logger: logger, inServiceGroup: true) } catch { throw Failure("\(error)") }
@@ -54,9 +55,13 @@ struct Serve: AsyncParsableCommand {
         let app = try buildApplication(config, store: store, logger: logger) { port in
             notifier.notify(.ready, .status("listening on \(config.host):\(port), storage \(config.driver.rawValue)"))
         }
+        let database = DatabaseWatch(store: store, notifier: notifier, logger: logger)
         let watchdog = WatchdogService(
             notifier: notifier,
-            probe: { (try? await store.ping()) != nil },
+            probe: {
+                await database.probe()
+                return true
+            },
             logger: logger)
         // The store's pool first (it stops last); the application listens once the schema is
         // this build's.
