@@ -2,7 +2,9 @@
 //
 //   ingest    ingest throughput over loopback HTTP on the PostgreSQL store, batches of 500,
 //             1 and 8 clients, against the same event rows inserted directly through PostgresNIO
-//             in one transaction per batch (goal ≥ 0.8 of the baseline);
+//             in one transaction per batch (goal ≥ 0.8 of the baseline); beside them, where
+//             the difference goes: the store's ingest alone, a bare HTTP exchange of the same
+//             bodies (Hummingbird collecting them, nothing else), the JSON decode and the check;
 //   national  a nation's steady load: N boards (default 20,000) each sending a small batch
 //             (1–3 events and its day's counts) every 10 s against one `hailong-server`
 //             process on PostgreSQL, the load generator in this process; the rate held, the
@@ -157,9 +159,43 @@ enum Bench {
         }
     }
 
-    /// One round: the server over HTTP (one board per client) and the baseline take turns in ten
-    /// chunks, so a machine that speeds up or slows down weighs on both alike. Events/s for each.
-    static func ingestRound(clients: Int) async throws -> (server: Double, baseline: Double, store: Double, decodeMs: Double, checkMs: Double) {
+    /// Runs a bare Hummingbird server on a loopback port for the duration of `body`: `POST /echo`
+    /// collects the body and answers a small JSON, nothing else (what HTTP alone costs a batch).
+    static func withEcho<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("/echo") { request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 4 << 20)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "{\"acknowledgedSeq\":\(bytes.readableBytes)}")))
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: quiet)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: quiet))
+            group.addTask { try await serviceGroup.run() }
+            var iterator = stream.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw BenchError("echo server did not start") }
+            let result = try await body("http://127.0.0.1:\(port)")
+            await serviceGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return result
+        }
+    }
+
+    /// What one round measured: events/s of each path, and per batch the JSON decode and the
+    /// check timed alone and the bare HTTP exchange of the same body (ms).
+    struct IngestRound {
+        var server: Double, baseline: Double, store: Double, http: Double
+        var decodeMs: Double, checkMs: Double
+    }
+
+    /// One round: the server over HTTP (one board per client), the baseline, the store alone and
+    /// a bare HTTP exchange take turns in ten chunks, so a machine that speeds up or slows down
+    /// weighs on all alike.
+    static func ingestRound(clients: Int) async throws -> IngestRound {
         let chunks = quick ? 1 : 10
         let perChunk = batchesPerClient / chunks
         let baselineSettings = try await newDatabase("bench_baseline")
@@ -203,8 +239,8 @@ enum Bench {
         let checkStart = ContinuousClock.now
         for batch in decoded { _ = try batch.checked(scale: .vn3, receivedAt: .now()) }
         let checkTime = (ContinuousClock.now - checkStart).seconds
-        return try await withServer(store: store) { base in
-            var serverTime = 0.0, baselineTime = 0.0, storeTime = 0.0
+        return try await withServer(store: store) { base in try await withEcho { echo in
+            var serverTime = 0.0, baselineTime = 0.0, storeTime = 0.0, httpTime = 0.0
             for chunk in 0..<chunks {
                 let range = (chunk * perChunk)..<((chunk + 1) * perChunk)
                 baselineTime += try await timed(clients: clients, range) { c, b in
@@ -226,12 +262,21 @@ enum Bench {
                     guard case .stored = try await storeOnly.ingest(board: storeBoards[c], batch: batch, events: events, receivedAt: now)
                     else { throw BenchError("store ingest refused") }
                 }
+                httpTime += try await timed(clients: clients, range) { c, b in
+                    var request = HTTPClientRequest(url: echo + "/echo")
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(data: bodies[c][b]))
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                    guard response.status == .ok else { throw BenchError("echo: \(response.status)") }
+                }
             }
             let total = Double(clients * chunks * perChunk * batchSize)
-            return (
-                total / serverTime, total / baselineTime, total / storeTime, decodeTime * 1000 / Double(bodies[0].count),
-                checkTime * 1000 / Double(bodies[0].count))
-        }
+            return IngestRound(
+                server: total / serverTime, baseline: total / baselineTime, store: total / storeTime, http: total / httpTime,
+                decodeMs: decodeTime * 1000 / Double(bodies[0].count), checkMs: checkTime * 1000 / Double(bodies[0].count))
+        } }
     }
 
     /// Seconds for `clients` tasks at once, each doing `batch(client, b)` for every b in `range`.
@@ -563,11 +608,15 @@ enum Bench {
             for clients in [1, 8] {
                 var ratios: [Double] = []
                 for round in 1...(quick ? 1 : 3) {
-                    let (server, baseline, store, decodeMs, checkMs) = try await ingestRound(clients: clients)
-                    ratios.append(server / baseline)
+                    let r = try await ingestRound(clients: clients)
+                    ratios.append(r.server / r.baseline)
+                    // Per batch as one client sees it (with several, the time per batch of each).
+                    func ms(_ eventsPerSecond: Double) -> String { fmt(Double(batchSize * clients) / eventsPerSecond * 1000, 2) }
                     say(
-                        "\(clients) client(s), round \(round): server \(fmt(server, 0)) events/s over HTTP; baseline \(fmt(baseline, 0)) events/s; ratio \(fmt(server / baseline, 2))"
-                            + " | the store alone (no HTTP, no JSON) \(fmt(store, 0)) events/s, \(fmt(store / baseline, 2)) of the baseline; per batch the JSON decode \(fmt(decodeMs, 2)) ms and the check \(fmt(checkMs, 2)) ms")
+                        "\(clients) client(s), round \(round): server \(fmt(r.server, 0)) events/s over HTTP; baseline \(fmt(r.baseline, 0)) events/s; ratio \(fmt(r.server / r.baseline, 2))"
+                            + " | the store alone (no HTTP, no JSON) \(fmt(r.store, 0)) events/s, \(fmt(r.store / r.baseline, 2)) of the baseline"
+                            + " | per batch: server \(ms(r.server)) ms, store alone \(ms(r.store)) ms, baseline \(ms(r.baseline)) ms; a bare HTTP exchange of the same body \(ms(r.http)) ms,"
+                            + " the JSON decode \(fmt(r.decodeMs, 2)) ms and the check \(fmt(r.checkMs, 2)) ms timed alone")
                 }
                 say("\(clients) client(s): median ratio \(fmt(ratios.sorted()[ratios.count / 2], 2))")
             }
