@@ -144,13 +144,18 @@ extension DecodingError {
 }
 
 /// Errors in one place: Hummingbird's own (no such route, a method the route lacks, a body it
-/// cannot read) and the store's refusals (`StoreError`: 404, 409, 422, whichever store raised
-/// them) in the server's error body, `{"error": …, "message": …}`, like every other error.
-/// Anything else is a 500.
+/// cannot read), the store's refusals (`StoreError`: 404, 409, 422, whichever store raised
+/// them) and a database that did not answer in time (`StoreUnavailable`: 503 with
+/// `Retry-After`) in the server's error body, `{"error": …, "message": …}`, like every other
+/// error. Anything else is a 500.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let error as StoreError {
             throw error.api
+        } catch let error as StoreUnavailable {
+            var api = APIError(.serviceUnavailable, "unavailable", "\(error)")
+            api.headers[.retryAfter] = "30"
+            throw api
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "notFound" : error.status == .methodNotAllowed ? "methodNotAllowed" : "httpError"
             let message = error.body ?? (error.status == .notFound ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)

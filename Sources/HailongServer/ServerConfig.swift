@@ -37,6 +37,11 @@ public struct ServerConfig: Sendable, Equatable {
     /// `web.trusted_proxies`: the addresses of reverse proxies (nginx) whose
     /// `X-Forwarded-Proto` and `X-Forwarded-For` the dashboard believes.
     public var trustedProxies: [String] = []
+    /// How long a board's upload waits for the database before it is answered 503 (the board
+    /// resends later): while PostgreSQL is away a replica no longer holds every board's
+    /// connection until it is back. Far above a batch's time when the database answers
+    /// (milliseconds). Not a config key; tests shorten it.
+    public var ingestStoreBound: Duration = .seconds(15)
 
     public init() {}
 

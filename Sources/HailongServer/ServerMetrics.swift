@@ -5,7 +5,7 @@ import Synchronization
 /// The server's Prometheus metrics, held by the application (not the global MetricsSystem) so
 /// tests can build several applications in one process.
 final class ServerMetrics: Sendable {
-    enum Reject: String { case unauthorized, forbidden, invalid, gap }
+    enum Reject: String { case unauthorized, forbidden, invalid, gap, unavailable }
     /// Why a request was refused before it reached its handler's work.
     enum AuthFailure: String, CaseIterable { case login, throttled, unauthorized, forbidden }
 
@@ -39,7 +39,7 @@ final class ServerMetrics: Sendable {
             descriptor: Self.name("hailong_ingest_duration", unit: "seconds", "Time to handle an accepted ingest batch"),
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
         boardsSeen = registry.makeGauge(descriptor: Self.name("hailong_boards_seen", "Boards that sent a batch since the server started"))
-        for reason in [Reject.unauthorized, .forbidden, .invalid, .gap] {
+        for reason in [Reject.unauthorized, .forbidden, .invalid, .gap, .unavailable] {
             _ = registry.makeCounter(descriptor: Self.rejectsName, labels: [("reason", reason.rawValue)])
         }
         for reason in AuthFailure.allCases {

@@ -79,6 +79,38 @@ import Testing
         }
     }
 
+    /// A board's upload while PostgreSQL is away is answered 503 with `Retry-After` within the
+    /// bound (it used to hold the connection until the database was back), counted as such, and
+    /// changes nothing.
+    @Test(.timeLimit(.minutes(1))) func ingestAnswers503SoonWhilePostgreSQLIsAway() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-no-pg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var logger = Logger(label: "hailong.test.away")
+        logger.logLevel = .critical
+        let settings = try PostgresSettings.parse(url: "postgres://hailong@/hailong?host=\(directory)", password: nil, caFile: nil, poolSize: 2)
+        let store = try PostgresStore(settings: settings, runClient: true, logger: logger)
+        var config = ServerConfig()
+        config.ingestStoreBound = .seconds(1)
+        let app = try buildApplication(config, store: store, logger: logger)
+        let batch = IngestBatch(
+            boardId: "b-00000001", fromSeq: 1, toSeq: 0, events: [], status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
+        try await app.test(.router) { client in
+            for attempt in 1...2 {
+                let start = ContinuousClock.now
+                let reply = try await client.send(.post, "/v1/ingest", token: "hlb_whatever", json: batch)
+                let took = ContinuousClock.now - start
+                #expect(reply.status == .serviceUnavailable, "attempt \(attempt): \(reply.status) \(reply.text)")
+                #expect(reply.json["error"] as? String == "unavailable", "\(reply.text)")
+                #expect((reply.json["message"] as? String)?.contains("did not answer within 1000 ms") == true, "\(reply.text)")
+                #expect(reply.headers[.retryAfter] == "30")
+                #expect(took >= .seconds(1) && took < .seconds(5), "attempt \(attempt) took \(took)")
+            }
+            let metrics = try await client.send(.get, "/metrics").text
+            #expect(metrics.contains("hailong_ingest_rejects_total{reason=\"unavailable\"} 2"), "\(metrics)")
+        }
+    }
+
     /// The watchdog's probe answers within its bound while PostgreSQL is away (unbounded, it hung
     /// and systemd restarted the replica), and says so once on the unit's status line.
     @Test(.timeLimit(.minutes(1))) func theWatchdogProbeAnswersSoonWhilePostgreSQLIsAway() async throws {

@@ -86,6 +86,8 @@ final class RecordingTransport: UplinkTransport {
 final class FlakyTransport: UplinkTransport {
     let failuresLeft = Mutex(0)
     let acknowledged = Mutex<Int64>(0)
+    /// What a failing send answers; nil: it throws (the server out of reach).
+    let failingAnswer = Mutex<IngestAnswer?>(nil)
     struct Down: Error {}
 
     func send(_ batch: IngestBatch) async throws -> IngestAnswer {
@@ -96,7 +98,10 @@ final class FlakyTransport: UplinkTransport {
             }
             return false
         }
-        if fail { throw Down() }
+        if fail {
+            if let answer = failingAnswer.withLock({ $0 }) { return answer }
+            throw Down()
+        }
         acknowledged.withLock { $0 = max($0, batch.toSeq) }
         return .acknowledged(max(batch.toSeq, acknowledged.withLock { $0 }))
     }

@@ -259,6 +259,36 @@ struct BackoffTests {
     }
 }
 
+@Suite("A server that answers 503 (its database away) is waited out")
+struct UnavailableServerTests {
+    @Test("503s mark nothing, say the server is unavailable (not that the batch was refused), and the batch goes once it is back")
+    func unavailableThenBack() async throws {
+        let dir = try temporaryDirectory()
+        let clock = BoardClock()
+        let log = try EventLog(path: dir + "/agent.db", clock: clock)
+        let transport = FlakyTransport()
+        transport.failuresLeft.withLock { $0 = 1_000 }
+        transport.failingAnswer.withLock {
+            $0 = .refused(status: 503, message: "the database did not answer within 15000 ms / cơ sở dữ liệu không trả lời trong 15000 ms")
+        }
+        let state = UplinkState(server: "x", boardId: "b-test", disabled: nil, lastUpload: nil)
+        let sleeper = RecordingSleeper()
+        let uplink = Uplink(
+            settings: .init(boardId: "b-test", heartbeat: sleeper.heartbeat), log: log, clock: clock, transport: transport,
+            state: state, logger: Logger(label: "test"), sleep: sleeper.sleep, random: SeededRandom(seed: 5))
+        try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
+        try await withUplink(uplink) {
+            try await waitUntil(.seconds(30), "two 503s") { state.snapshot.failuresInRow >= 2 }
+            #expect(try log.summary().backlog == 1)
+            let said = state.snapshot.lastError ?? ""
+            #expect(said.hasPrefix("the server is unavailable (503); resending later: the database did not answer"), "\(said)")
+            transport.failuresLeft.withLock { $0 = 0 }
+            try await waitUntil(.seconds(30), "sent once the server is back") { try log.summary().backlog == 0 }
+        }
+        #expect(transport.acknowledged.withLock { $0 } == 1)
+    }
+}
+
 @Suite("The uplink refuses to mark what the server cannot have from this log")
 struct ReplacedLogTests {
     @Test("a server ahead of the board's log (log replaced under an old enrollment): nothing marked, the status says why")

@@ -194,6 +194,12 @@ public struct Uplink: Service {
             }
             state.failed("server expects seq \(acknowledged + 1)")
             return .failed
+        case .refused(let status, let message) where status >= 500:
+            // The server or its database is away for now (a 503 while PostgreSQL restarts, a 502
+            // from nginx): nothing is wrong with the batch, which goes again after the backoff.
+            state.failed("the server is unavailable (\(status)); resending later: \(message)")
+            logger.warning("server unavailable; resending later", metadata: ["status": "\(status)", "message": "\(message)", "fromSeq": "\(fromSeq)"])
+            return .failed
         case .refused(let status, let message):
             let reason = status == 401 || status == 403
                 ? "the server refused the board's token (\(status)): revoked or re-enrolled? run hailong-agent enroll --force"

@@ -87,6 +87,14 @@ struct IngestController {
         router.post("/v1/ingest", use: ingest)
     }
 
+    /// Counts and logs a batch the database did not take in time, and returns the error to throw
+    /// (503 with `Retry-After`, by `JSONErrorMiddleware`).
+    private func refuse(_ reason: ServerMetrics.Reject, _ error: StoreUnavailable, board: String? = nil) -> StoreUnavailable {
+        server.metrics.rejects(reason)
+        server.logger.warning("ingest not stored: the database did not answer", metadata: ["board": "\(board ?? "?")", "why": "\(error)"])
+        return error
+    }
+
     /// Counts and logs a refused batch, and returns the error to throw.
     private func refuse(_ reason: ServerMetrics.Reject, _ error: APIError, board: String?) -> APIError {
         server.metrics.rejects(reason)
@@ -98,7 +106,10 @@ struct IngestController {
     @Sendable func ingest(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         let board: BoardInfo
-        do { board = try await server.auth.board(request) } catch {
+        let (server, auth) = (server, server.auth)
+        do { board = try await StoreUnavailable.bounding(server.config.ingestStoreBound) { try await auth.board(request) } } catch let error as StoreUnavailable {
+            throw refuse(.unavailable, error)
+        } catch {
             server.metrics.rejects(.unauthorized)
             throw error
         }
@@ -123,7 +134,14 @@ struct IngestController {
             if let seq = error.seq { extra["seq"] = .int(seq) }
             throw refuse(.invalid, APIError(.unprocessableContent, "invalidBatch", error.description, extra: extra), board: board.id)
         }
-        let outcome = try await server.store.ingest(board: board, batch: batch, events: events, receivedAt: receivedAt)
+        let outcome: IngestOutcome
+        do {
+            outcome = try await StoreUnavailable.bounding(server.config.ingestStoreBound) { [store = server.store] in
+                try await store.ingest(board: board, batch: batch, events: events, receivedAt: receivedAt)
+            }
+        } catch let error as StoreUnavailable {
+            throw refuse(.unavailable, error, board: board.id)
+        }
         switch outcome {
         case .revoked:
             server.auth.boards.forget(board: board.id)

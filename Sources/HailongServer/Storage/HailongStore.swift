@@ -94,18 +94,33 @@ public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension HailongStore {
-    /// `ping()`, bounded. PostgresNIO's pool holds a query until it has a connection, so while
-    /// PostgreSQL is down or restarting an unbounded probe would hang `/healthz` until the
-    /// database is back and then answer "ok". Past `bound` this throws `StoreUnavailable` and
-    /// the probe's own wait is cancelled (the pool drops the lease request).
-    public func ping(within bound: Duration) async throws {
-        let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await self.ping(); return true }
-            group.addTask { try await Task.sleep(for: bound); return false }
+extension StoreUnavailable {
+    /// `operation`, or `StoreUnavailable` once `bound` has passed without its answer.
+    ///
+    /// PostgresNIO's pool holds a query until it has a connection, so while PostgreSQL is down
+    /// or restarting an unbounded request waits until the database is back. Past `bound` the
+    /// operation's task is cancelled: waiting for a connection, it leaves the pool's queue and
+    /// nothing was sent. (An operation already running in the database finishes first; for an
+    /// ingest that then committed the board's resend changes nothing.)
+    public static func bounding<T: Sendable>(_ bound: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let answer = try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: bound)
+                return nil
+            }
             defer { group.cancelAll() }
-            return try await group.next() ?? false
+            return try await group.next() ?? nil
         }
-        guard answered else { throw StoreUnavailable(bound: bound) }
+        guard let answer else { throw StoreUnavailable(bound: bound) }
+        return answer
+    }
+}
+
+extension HailongStore {
+    /// `ping()`, bounded: `/healthz` answers 503 soon while the database is away instead of
+    /// hanging until it is back and then answering "ok".
+    public func ping(within bound: Duration) async throws {
+        try await StoreUnavailable.bounding(bound) { try await self.ping() }
     }
 }
