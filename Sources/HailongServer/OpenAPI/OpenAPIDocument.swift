@@ -188,6 +188,7 @@ paths:
         '403': {description: boardId is another board}
         '409': {description: gap; resend from expectedSeq, content: {application/json: {schema: {$ref: '#/components/schemas/IngestReply'}}}}
         '422': {description: invalid batch (names the event seq)}
+        '503': {description: 'the database did not answer within 15 s; send the batch again after Retry-After (a resent batch changes nothing)'}
   /v1/reports/satisfaction:
     get:
       summary: Satisfaction rates from rollups (admin, manager in scope)
