@@ -79,10 +79,17 @@ enum Bench {
         config.minN = 20
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try buildApplication(config, store: store, logger: quiet, onServerRunning: { port in continuation.yield(port) })
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await running(app, port: stream, body)
+    }
+
+    /// Runs `app` for the duration of `body`, which gets its base URL once `port` tells it.
+    static func running<T: Sendable>(
+        _ app: some Service, port: AsyncStream<Int>, _ body: @escaping @Sendable (String) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
             let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: quiet))
             group.addTask { try await serviceGroup.run() }
-            var iterator = stream.makeAsyncIterator()
+            var iterator = port.makeAsyncIterator()
             guard let port = await iterator.next() else { throw BenchError("server did not start") }
             let result = try await body("http://127.0.0.1:\(port)")
             await serviceGroup.triggerGracefulShutdown()
@@ -173,16 +180,7 @@ enum Bench {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: quiet)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-            group.addTask { try await serviceGroup.run() }
-            var iterator = stream.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw BenchError("echo server did not start") }
-            let result = try await body("http://127.0.0.1:\(port)")
-            await serviceGroup.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return result
-        }
+        return try await running(app, port: stream, body)
     }
 
     /// What one round measured: events/s of each path, and per batch the JSON decode and the

@@ -54,89 +54,83 @@ import Testing
         #expect(throws: SettingsError.self) { try withFile.postgresPassword(environment: [:]) }
     }
 
-    /// While PostgreSQL is away (no server on the socket, as after `pg_ctl stop`), `/healthz`
-    /// answers 503 once its 3-s bound has passed instead of hanging until the database is back
-    /// and then saying "ok". The probe's own wait is cancelled, so the next probe is as quick.
-    @Test(.timeLimit(.minutes(1))) func healthzAnswers503SoonWhilePostgreSQLIsAway() async throws {
+    /// A store whose PostgreSQL is away: no server listens on its socket, as after `pg_ctl stop`.
+    private func withPostgresAway(_ body: (PostgresStore, Logger) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-no-pg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var logger = Logger(label: "hailong.test.away")
         logger.logLevel = .critical
         let settings = try PostgresSettings.parse(url: "postgres://hailong@/hailong?host=\(directory)", password: nil, caFile: nil, poolSize: 2)
-        let store = try PostgresStore(settings: settings, runClient: true, logger: logger)
-        let app = try buildApplication(ServerConfig(), store: store, logger: logger)
-        try await app.test(.router) { client in
-            for probe in 1...2 {
-                let start = ContinuousClock.now
-                let reply = try await client.send(.get, "/healthz")
-                let took = ContinuousClock.now - start
-                #expect(reply.status == .serviceUnavailable, "probe \(probe): \(reply.status) \(reply.text)")
-                #expect(reply.json["status"] as? String == "unavailable" && reply.json["error"] as? String == "unavailable", "\(reply.text)")
-                #expect((reply.json["message"] as? String)?.contains("did not answer within 3000 ms") == true, "\(reply.text)")
-                #expect(took >= .seconds(3) && took < .seconds(10), "probe \(probe) took \(took)")
+        try await body(try PostgresStore(settings: settings, runClient: true, logger: logger), logger)
+    }
+
+    /// While PostgreSQL is away `/healthz` answers 503 once its 3-s bound has passed instead of
+    /// hanging until the database is back and then saying "ok". The probe's own wait is
+    /// cancelled, so the next probe is as quick.
+    @Test(.timeLimit(.minutes(1))) func healthzAnswers503SoonWhilePostgreSQLIsAway() async throws {
+        try await withPostgresAway { store, logger in
+            let app = try buildApplication(ServerConfig(), store: store, logger: logger)
+            try await app.test(.router) { client in
+                for probe in 1...2 {
+                    let start = ContinuousClock.now
+                    let reply = try await client.send(.get, "/healthz")
+                    let took = ContinuousClock.now - start
+                    #expect(reply.status == .serviceUnavailable, "probe \(probe): \(reply.status) \(reply.text)")
+                    #expect(reply.json["status"] as? String == "unavailable" && reply.json["error"] as? String == "unavailable", "\(reply.text)")
+                    #expect((reply.json["message"] as? String)?.contains("did not answer within 3000 ms") == true, "\(reply.text)")
+                    #expect(took >= .seconds(3) && took < .seconds(10), "probe \(probe) took \(took)")
+                }
             }
         }
     }
 
     /// A board's upload while PostgreSQL is away is answered 503 with `Retry-After` within the
-    /// bound (it used to hold the connection until the database was back), counted as such, and
-    /// changes nothing.
+    /// bound (it used to hold the connection until the database was back), and counted as such.
     @Test(.timeLimit(.minutes(1))) func ingestAnswers503SoonWhilePostgreSQLIsAway() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-no-pg-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var logger = Logger(label: "hailong.test.away")
-        logger.logLevel = .critical
-        let settings = try PostgresSettings.parse(url: "postgres://hailong@/hailong?host=\(directory)", password: nil, caFile: nil, poolSize: 2)
-        let store = try PostgresStore(settings: settings, runClient: true, logger: logger)
-        var config = ServerConfig()
-        config.ingestStoreBound = .seconds(1)
-        let app = try buildApplication(config, store: store, logger: logger)
-        let batch = IngestBatch(
-            boardId: "b-00000001", fromSeq: 1, toSeq: 0, events: [], status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
-        try await app.test(.router) { client in
-            for attempt in 1...2 {
-                let start = ContinuousClock.now
-                let reply = try await client.send(.post, "/v1/ingest", token: "hlb_whatever", json: batch)
-                let took = ContinuousClock.now - start
-                #expect(reply.status == .serviceUnavailable, "attempt \(attempt): \(reply.status) \(reply.text)")
-                #expect(reply.json["error"] as? String == "unavailable", "\(reply.text)")
-                #expect((reply.json["message"] as? String)?.contains("did not answer within 1000 ms") == true, "\(reply.text)")
-                #expect(reply.headers[.retryAfter] == "30")
-                #expect(took >= .seconds(1) && took < .seconds(5), "attempt \(attempt) took \(took)")
+        try await withPostgresAway { store, logger in
+            var config = ServerConfig()
+            config.ingestStoreBound = .seconds(1)
+            let app = try buildApplication(config, store: store, logger: logger)
+            let batch = IngestBatch(
+                boardId: "b-00000001", fromSeq: 1, toSeq: 0, events: [], status: BoardStatus(version: "1", backlog: 0, clockSynced: true, uptimeS: 1))
+            try await app.test(.router) { client in
+                for attempt in 1...2 {
+                    let start = ContinuousClock.now
+                    let reply = try await client.send(.post, "/v1/ingest", token: "hlb_whatever", json: batch)
+                    let took = ContinuousClock.now - start
+                    #expect(reply.status == .serviceUnavailable, "attempt \(attempt): \(reply.status) \(reply.text)")
+                    #expect(reply.json["error"] as? String == "unavailable", "\(reply.text)")
+                    #expect((reply.json["message"] as? String)?.contains("did not answer within 1000 ms") == true, "\(reply.text)")
+                    #expect(reply.headers[.retryAfter] == "30")
+                    #expect(took >= .seconds(1) && took < .seconds(5), "attempt \(attempt) took \(took)")
+                }
+                let metrics = try await client.send(.get, "/metrics").text
+                #expect(metrics.contains("hailong_ingest_rejects_total{reason=\"unavailable\"} 2"), "\(metrics)")
             }
-            let metrics = try await client.send(.get, "/metrics").text
-            #expect(metrics.contains("hailong_ingest_rejects_total{reason=\"unavailable\"} 2"), "\(metrics)")
         }
     }
 
     /// The watchdog's probe answers within its bound while PostgreSQL is away (unbounded, it hung
     /// and systemd restarted the replica), and says so once on the unit's status line.
     @Test(.timeLimit(.minutes(1))) func theWatchdogProbeAnswersSoonWhilePostgreSQLIsAway() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-no-pg-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var logger = Logger(label: "hailong.test.away")
-        logger.logLevel = .critical
-        let settings = try PostgresSettings.parse(url: "postgres://hailong@/hailong?host=\(directory)", password: nil, caFile: nil, poolSize: 2)
-        let lines = Mutex<[String]>([])
-        let watch = DatabaseWatch(
-            store: try PostgresStore(settings: settings, runClient: true, logger: logger), bound: .seconds(1), logger: logger
-        ) { line in lines.withLock { $0.append(line) } }
-        for round in 1...3 {
-            let start = ContinuousClock.now
-            #expect(await watch.probe() == false)
-            let took = ContinuousClock.now - start
-            #expect(took >= .seconds(1) && took < .seconds(5), "round \(round) took \(took)")
-        }
-        let shown = lines.withLock { $0 }
-        #expect(shown.count == 1 && shown.first?.hasPrefix("database unreachable, /healthz answers 503") == true, "\(shown)")
+        try await withPostgresAway { store, logger in
+            let lines = Mutex<[String]>([])
+            let watch = DatabaseWatch(store: store, bound: .seconds(1), logger: logger) { line in lines.withLock { $0.append(line) } }
+            for round in 1...3 {
+                let start = ContinuousClock.now
+                #expect(await watch.probe() == false)
+                let took = ContinuousClock.now - start
+                #expect(took >= .seconds(1) && took < .seconds(5), "round \(round) took \(took)")
+            }
+            let shown = lines.withLock { $0 }
+            #expect(shown.count == 1 && shown.first?.hasPrefix("database unreachable, /healthz answers 503") == true, "\(shown)")
 
-        // A database that answers: true, and the status line says so once it was away.
-        let sqlite = DatabaseWatch(store: try SQLiteStore(path: ":memory:"), logger: logger) { line in lines.withLock { $0.append(line) } }
-        #expect(await sqlite.probe() == true)
-        #expect(lines.withLock { $0.count } == 1)
+            // A database that answers: true, and nothing on the status line (it was never away).
+            let sqlite = DatabaseWatch(store: try SQLiteStore(path: ":memory:"), logger: logger) { line in lines.withLock { $0.append(line) } }
+            #expect(await sqlite.probe() == true)
+            #expect(lines.withLock { $0.count } == 1)
+        }
     }
 
     @Test func migrationStatementsSplitOutsideFunctionBodies() {
