@@ -259,24 +259,30 @@ struct BackoffTests {
     }
 }
 
+/// A board's log holding one rating, and an uplink over a `FlakyTransport` (which the test sets
+/// up before the uplink runs).
+func oneRatingUplink(seed: UInt64) throws -> (EventLog, FlakyTransport, UplinkState, Uplink) {
+    let clock = BoardClock()
+    let log = try EventLog(path: try temporaryDirectory() + "/agent.db", clock: clock)
+    let transport = FlakyTransport()
+    let state = UplinkState(server: "x", boardId: "b-test", disabled: nil, lastUpload: nil)
+    let sleeper = RecordingSleeper()
+    let uplink = Uplink(
+        settings: .init(boardId: "b-test", heartbeat: sleeper.heartbeat), log: log, clock: clock, transport: transport,
+        state: state, logger: Logger(label: "test"), sleep: sleeper.sleep, random: SeededRandom(seed: seed))
+    try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
+    return (log, transport, state, uplink)
+}
+
 @Suite("A server that answers 503 (its database away) is waited out")
 struct UnavailableServerTests {
     @Test("503s mark nothing, say the server is unavailable (not that the batch was refused), and the batch goes once it is back")
     func unavailableThenBack() async throws {
-        let dir = try temporaryDirectory()
-        let clock = BoardClock()
-        let log = try EventLog(path: dir + "/agent.db", clock: clock)
-        let transport = FlakyTransport()
+        let (log, transport, state, uplink) = try oneRatingUplink(seed: 5)
         transport.failuresLeft.withLock { $0 = 1_000 }
         transport.failingAnswer.withLock {
             $0 = .refused(status: 503, message: "the database did not answer within 15000 ms / cơ sở dữ liệu không trả lời trong 15000 ms")
         }
-        let state = UplinkState(server: "x", boardId: "b-test", disabled: nil, lastUpload: nil)
-        let sleeper = RecordingSleeper()
-        let uplink = Uplink(
-            settings: .init(boardId: "b-test", heartbeat: sleeper.heartbeat), log: log, clock: clock, transport: transport,
-            state: state, logger: Logger(label: "test"), sleep: sleeper.sleep, random: SeededRandom(seed: 5))
-        try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
         try await withUplink(uplink) {
             try await waitUntil(.seconds(30), "two 503s") { state.snapshot.failuresInRow >= 2 }
             #expect(try log.summary().backlog == 1)
@@ -293,17 +299,8 @@ struct UnavailableServerTests {
 struct ReplacedLogTests {
     @Test("a server ahead of the board's log (log replaced under an old enrollment): nothing marked, the status says why")
     func serverAheadOfBoard() async throws {
-        let dir = try temporaryDirectory()
-        let clock = BoardClock()
-        let log = try EventLog(path: dir + "/agent.db", clock: clock)
-        let transport = FlakyTransport()
+        let (log, transport, state, uplink) = try oneRatingUplink(seed: 3)
         transport.acknowledged.withLock { $0 = 5000 }  // what the server holds from the old card
-        let state = UplinkState(server: "x", boardId: "b-test", disabled: nil, lastUpload: nil)
-        let sleeper = RecordingSleeper()
-        let uplink = Uplink(
-            settings: .init(boardId: "b-test", heartbeat: sleeper.heartbeat), log: log, clock: clock, transport: transport,
-            state: state, logger: Logger(label: "test"), sleep: sleeper.sleep, random: SeededRandom(seed: 3))
-        try log.append([EventDraft(kind: .rating, at: clock.monotonic(), level: 3, binding: .counter)])
         try await withUplink(uplink) {
             try await waitUntil(.seconds(30), "refusal noted") { state.snapshot.failuresInRow >= 2 }
         }
