@@ -44,13 +44,15 @@ struct Authenticator: Sendable {
     /// The enrolled, unrevoked board behind the request.
     /// From the cache when the token was seen before: a board's token, unit, counter, scale
     /// and time zone never change once it is enrolled; only revocation does, and the ingest
-    /// transaction checks that itself.
-    func board(_ request: Request) async throws -> BoardInfo {
+    /// transaction checks that itself. Otherwise from the store, waiting for it at most `bound`
+    /// (`StoreUnavailable`).
+    func board(_ request: Request, within bound: Duration) async throws -> BoardInfo {
         let token = try bearer(request)
         guard token.hasPrefix("hlb_") else { throw refused(APIError.unauthorized(), request, reason: .unauthorized) }
         let hash = TokenDigest.hex(token)
         if let known = boards[hash] { return known }
-        guard let board = try await store.board(tokenHash: hash) else { throw refused(APIError.unauthorized(), request, reason: .unauthorized) }
+        let found = try await StoreUnavailable.bounding(bound) { [store] in try await store.board(tokenHash: hash) }
+        guard let board = found else { throw refused(APIError.unauthorized(), request, reason: .unauthorized) }
         guard !board.revoked else { throw refused(APIError.unauthorized("board \(board.id) is revoked"), request, reason: .unauthorized) }
         boards[hash] = board
         return board

@@ -106,8 +106,7 @@ struct IngestController {
     @Sendable func ingest(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         let board: BoardInfo
-        let (server, auth) = (server, server.auth)
-        do { board = try await StoreUnavailable.bounding(server.config.ingestStoreBound) { try await auth.board(request) } } catch let error as StoreUnavailable {
+        do { board = try await server.auth.board(request, within: server.config.ingestStoreBound) } catch let error as StoreUnavailable {
             throw refuse(.unavailable, error)
         } catch {
             server.metrics.rejects(.unauthorized)
