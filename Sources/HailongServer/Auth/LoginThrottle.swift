@@ -30,10 +30,13 @@ struct LoginThrottle: Sendable {
     static func userKey(_ username: String) -> String { "u:" + TokenDigest.hex(Text.caseFolded(username)) }
     static func addressKey(_ address: String) -> String { "a:" + TokenDigest.hex(address) }
 
+    /// The oldest failure time that still counts at `now`.
+    private func windowStart(_ now: WallTime) -> WallTime { now + (.zero - policy.window) }
+
     /// How long the caller must wait before trying again, or nil when it may try now.
     func wait(username: String, address: String, now: WallTime) async throws -> Duration? {
         let user = Self.userKey(username), addr = Self.addressKey(address)
-        let failures = try await store.loginFailures(keys: [user, addr], since: now + (.zero - policy.window))
+        let failures = try await store.loginFailures(keys: [user, addr], since: windowStart(now))
         return [
             Self.wait(failures[user] ?? [], allowed: policy.allowedPerUsername, now: now, window: policy.window),
             Self.wait(failures[addr] ?? [], allowed: policy.allowedPerAddress, now: now, window: policy.window),
@@ -42,7 +45,7 @@ struct LoginThrottle: Sendable {
 
     func failed(username: String, address: String, now: WallTime) async throws {
         try await store.addLoginFailure(
-            keys: [Self.userKey(username), Self.addressKey(address)], at: now, forgetBefore: now + (.zero - policy.window))
+            keys: [Self.userKey(username), Self.addressKey(address)], at: now, forgetBefore: windowStart(now))
     }
 
     func succeeded(username: String) async throws {
