@@ -154,7 +154,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error.api
         } catch let error as StoreUnavailable {
             var api = APIError(.serviceUnavailable, "unavailable", "\(error)")
-            api.headers[.retryAfter] = "30"
+            api.headers[.retryAfter] = StoreUnavailable.retryAfter
             throw api
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "notFound" : error.status == .methodNotAllowed ? "methodNotAllowed" : "httpError"

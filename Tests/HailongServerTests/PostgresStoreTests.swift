@@ -55,14 +55,14 @@ import Testing
     }
 
     /// A store whose PostgreSQL is away: no server listens on its socket, as after `pg_ctl stop`.
-    private func withPostgresAway(_ body: (PostgresStore, Logger) async throws -> Void) async throws {
+    private func withPostgresAway(answerBound: Duration = .seconds(15), _ body: (PostgresStore, Logger) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hailong-no-pg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var logger = Logger(label: "hailong.test.away")
         logger.logLevel = .critical
         let settings = try PostgresSettings.parse(url: "postgres://hailong@/hailong?host=\(directory)", password: nil, caFile: nil, poolSize: 2)
-        try await body(try PostgresStore(settings: settings, runClient: true, logger: logger), logger)
+        try await body(try PostgresStore(settings: settings, runClient: true, answerBound: answerBound, logger: logger), logger)
     }
 
     /// While PostgreSQL is away `/healthz` answers 503 once its 3-s bound has passed instead of
@@ -107,6 +107,42 @@ import Testing
                 }
                 let metrics = try await client.send(.get, "/metrics").text
                 #expect(metrics.contains("hailong_ingest_rejects_total{reason=\"unavailable\"} 2"), "\(metrics)")
+            }
+        }
+    }
+
+    /// While PostgreSQL is away a manager's report, a dashboard page and a sign-in are answered
+    /// 503 with `Retry-After` once the store's bound has passed: the API in its JSON error body,
+    /// the dashboard as a page in Vietnamese and English. They used to wait as long as the outage.
+    @Test(.timeLimit(.minutes(1))) func reportsPagesAndLoginsAnswer503SoonWhilePostgreSQLIsAway() async throws {
+        try await withPostgresAway(answerBound: .seconds(1)) { store, logger in
+            let app = try buildApplication(ServerConfig(), store: store, logger: logger)
+            try await app.test(.router) { client in
+                func timed(_ what: String, _ request: () async throws -> Reply) async throws -> Reply {
+                    let start = ContinuousClock.now
+                    let reply = try await request()
+                    let took = ContinuousClock.now - start
+                    #expect(reply.status == .serviceUnavailable, "\(what): \(reply.status) \(reply.text.prefix(300))")
+                    #expect(reply.headers[.retryAfter] == StoreUnavailable.retryAfter, "\(what)")
+                    #expect(took >= .seconds(1) && took < .seconds(5), "\(what) took \(took)")
+                    return reply
+                }
+                let report = try await timed("report") {
+                    try await client.send(.get, "/v1/reports/satisfaction?by=clerk&period=month", token: "hla_whatever")
+                }
+                #expect(report.json["error"] as? String == "unavailable", "\(report.text)")
+                let login = try await timed("API sign-in") {
+                    try await client.send(.post, "/v1/login", json: LoginBody(username: "ward", password: "password-ward"))
+                }
+                #expect((login.json["message"] as? String)?.contains("did not answer within 1000 ms") == true, "\(login.text)")
+                for language in ["vi", "en"] {
+                    let page = try await timed("dashboard (\(language))") {
+                        try await client.web(.get, "/?lang=\(language)", WebSession(cookies: ["hl_session": "hls_" + String(repeating: "a", count: 64), "hl_lang": language], csrf: ""))
+                    }
+                    #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+                    let expected = language == "vi" ? "Cơ sở dữ liệu chưa trả lời" : "The database did not answer"
+                    #expect(page.text.contains(expected), "\(page.text.prefix(600))")
+                }
             }
         }
     }

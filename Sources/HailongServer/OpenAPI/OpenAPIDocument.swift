@@ -11,6 +11,8 @@ info:
     Citizen-satisfaction ratings from counter boards (DESIGN §6–§8). JSON is camelCase.
     Errors answer `{"error": CODE, "message": TEXT}` with a 4xx status; a missing or wrong
     bearer token is 401, a valid token without the right role or unit scope is 403.
+    Any route that needs the database answers 503 `{"error": "unavailable", …}` with
+    `Retry-After: 30` when the database has not answered within 15 s (down or restarting).
     Tokens: `hla_…` account API tokens (from POST /v1/login), `hlb_…` board tokens (from enrollment).
 servers:
   - url: http://localhost:8730

@@ -88,6 +88,9 @@ public protocol HailongStore: Sendable {
 /// waiting to reconnect to it.
 public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
     public var bound: Duration
+    /// What a 503 for it asks the client to wait (`Retry-After`, seconds): a PostgreSQL restart
+    /// takes seconds, a failover tens of them.
+    public static let retryAfter = "30"
     public var description: String {
         let ms = bound.components.seconds * 1000 + bound.components.attoseconds / 1_000_000_000_000_000
         return "the database did not answer within \(ms) ms / cơ sở dữ liệu không trả lời trong \(ms) ms"

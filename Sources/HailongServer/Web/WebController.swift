@@ -272,6 +272,7 @@ struct WebController: Sendable {
         case .forbidden: heading = text["forbidden"]
         case .notFound: heading = text["notFound"]
         case .badRequest, .unprocessableContent, .contentTooLarge: heading = text["badRequest"]
+        case .serviceUnavailable: heading = text["unavailable"]
         default: heading = text["failed"]
         }
         let page = ErrorPage(lang: language.rawValue, title: "\(status.code) \(heading)", t: text.all, status: Int(status.code), heading: heading, message: message)
@@ -316,6 +317,12 @@ struct WebErrorMiddleware: RouterMiddleware {
             return web.errorPage(request, status: api.status, message: api.message)
         } catch let error as HTTPError {
             return web.errorPage(request, status: error.status, message: error.body ?? error.status.reasonPhrase)
+        } catch let error as StoreUnavailable {
+            // PostgreSQL down or restarting: a page saying so soon, not one held until it is back.
+            web.server.logger.warning("dashboard page not served: the database did not answer", metadata: ["route": "\(request.method) \(request.uri.path)", "why": "\(error)"])
+            var response = web.errorPage(request, status: .serviceUnavailable, message: WebText(language: web.language(request).0)["storeUnavailable"])
+            response.headers[.retryAfter] = StoreUnavailable.retryAfter
+            return response
         } catch {
             web.server.logger.error("dashboard page failed", metadata: ["route": "\(request.method) \(request.uri.path)", "error": "\(error)"])
             return web.errorPage(request, status: .internalServerError, message: "internal error / lỗi máy chủ")

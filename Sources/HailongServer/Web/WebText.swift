@@ -201,6 +201,11 @@ struct WebText: Sendable {
         "notFound": ("Không tìm thấy", "Not found"),
         "badRequest": ("Yêu cầu không hợp lệ", "Bad request"),
         "failed": ("Có lỗi", "Something went wrong"),
+        "unavailable": ("Tạm thời không phục vụ được", "Temporarily unavailable"),
+        "storeUnavailable": (
+            "Cơ sở dữ liệu chưa trả lời. Xin thử lại sau ít phút.",
+            "The database did not answer. Please try again in a few minutes."
+        ),
         "csrfRefused": (
             "Biểu mẫu đã cũ hoặc không hợp lệ (thiếu mã chống giả mạo). Hãy tải lại trang và thử lại.",
             "The form is stale or not valid (its anti-forgery token is missing). Reload the page and try again."

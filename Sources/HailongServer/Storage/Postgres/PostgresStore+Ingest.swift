@@ -47,7 +47,7 @@ extension PostgresStore {
         // Moving the horizon needs the exclusive lock: asked for when this batch may file past
         // the horizon last seen (it only grows, so a shared lock is enough otherwise).
         let exclusive = lastDay.map { $0 > horizonSeen.withLock { $0 } } ?? false
-        let (outcome, learned, horizon) = try await transaction { db -> (IngestOutcome, [SeriesKey: KnownSeries], Int64?) in
+        let (outcome, learned, horizon) = try await transaction { [self] db -> (IngestOutcome, [SeriesKey: KnownSeries], Int64?) in
             if exclusive {
                 try await db.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.horizonLockKey))", logger: logger)
             } else {
@@ -126,7 +126,7 @@ extension PostgresStore {
         {
             return current
         }
-        return try await transaction { db -> Int64? in
+        return try await transaction { [self] db -> Int64? in
             try await db.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.horizonLockKey))", logger: logger)
             oneStatementCounts.withLock { $0.horizonLocks += 1 }
             guard let current = try await db.query(PostgresQuery(unsafeSQL: read), logger: logger).decode(Int64?.self).first(where: { _ in true }) ?? nil

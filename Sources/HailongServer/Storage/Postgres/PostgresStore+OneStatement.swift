@@ -101,7 +101,7 @@ extension PostgresStore {
             mismatches = messages.count
             // Alerts only when there is one to raise or one to resolve (rare): a second statement.
             if !messages.isEmpty || reply.alerts == true {
-                try await transaction { db in
+                try await transaction { [self, messages] db in
                     for (day, message) in messages {
                         try await db.query(
                             """

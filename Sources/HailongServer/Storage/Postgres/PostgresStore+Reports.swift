@@ -11,7 +11,7 @@ extension PostgresStore {
     public func rangeCounts(unitIds: [Int64], fromDay: Int64, toDay: Int64, groupBy: RunningGroup) async throws -> [GroupCount] {
         guard !unitIds.isEmpty, fromDay <= toDay else { return [] }
         let kind: RunningKind = groupBy == .unit ? .unit : .series
-        return try await snapshot { db, catalog in
+        return try await snapshot { [self] db, catalog in
             guard let horizon = try await Self.horizon(db, logger: logger) else { return [] }
             let high = min(toDay, horizon), low = min(fromDay - 1, horizon)
             guard low < high else { return [] }
@@ -30,7 +30,7 @@ extension PostgresStore {
 
     public func unitTotals(unitIds: [Int64], atDays days: [Int64]) async throws -> [PositionCount] {
         guard !unitIds.isEmpty, !days.isEmpty else { return [] }
-        return try await snapshot { db, catalog in
+        return try await snapshot { [self] db, catalog in
             guard let horizon = try await Self.horizon(db, logger: logger) else { return [] }
             let effective = Array(Set(days.map { min($0, horizon) })).sorted()
             guard let low = effective.first, let high = effective.last else { return [] }
@@ -49,7 +49,7 @@ extension PostgresStore {
 
     public func hourCounts(unitIds: [Int64], fromHour: Int64, toHour: Int64) async throws -> [PositionCount] {
         guard !unitIds.isEmpty, fromHour <= toHour else { return [] }
-        return try await snapshot { db, _ in
+        return try await snapshot { [self] db, _ in
             guard let horizon = try await Self.horizon(db, logger: logger),
                 let firstDay = try await db.query("SELECT min(first_day) FROM report_series", logger: logger).decode(Int64?.self)
                     .first(where: { _ in true }) ?? nil

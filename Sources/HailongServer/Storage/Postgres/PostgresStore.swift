@@ -36,12 +36,18 @@ public final class PostgresStore: HailongStore {
     /// The client's own run loop when the store runs it (commands, tests); nil when a service
     /// group runs `client` (the server).
     private let runner: Task<Void, Never>?
+    /// How long a read or a transaction may wait for the database: past it, `StoreUnavailable`
+    /// (503 with `Retry-After`), not a report, a dashboard page or a login held until PostgreSQL
+    /// is back. The pool holds every query until it has a connection, so while the database is
+    /// down or restarting an unbounded request waits as long as the outage.
+    public let answerBound: Duration
 
     /// A store over `client`; `runClient` starts the client's run loop here (otherwise add
     /// `client` to a service group). Call `prepare(migrate:)` before use.
-    public init(client: PostgresClient, runClient: Bool, logger: Logger) {
+    public init(client: PostgresClient, runClient: Bool, answerBound: Duration = .seconds(15), logger: Logger) {
         self.client = client
         self.logger = logger
+        self.answerBound = answerBound
         let running = RunFlag()
         self.running = running
         runner =
@@ -67,8 +73,12 @@ public final class PostgresStore: HailongStore {
         while !running.isSet { await Task.yield() }
     }
 
-    public convenience init(settings: PostgresSettings, searchPath: String? = nil, runClient: Bool, logger: Logger) throws {
-        self.init(client: PostgresClient(configuration: try settings.clientConfiguration(searchPath: searchPath), backgroundLogger: logger), runClient: runClient, logger: logger)
+    public convenience init(
+        settings: PostgresSettings, searchPath: String? = nil, runClient: Bool, answerBound: Duration = .seconds(15), logger: Logger
+    ) throws {
+        self.init(
+            client: PostgresClient(configuration: try settings.clientConfiguration(searchPath: searchPath), backgroundLogger: logger),
+            runClient: runClient, answerBound: answerBound, logger: logger)
     }
 
     deinit { runner?.cancel() }
@@ -99,8 +109,12 @@ public final class PostgresStore: HailongStore {
     // MARK: Transactions and errors
 
     /// One transaction, retried on a deadlock (40P01) or a serialisation failure (40001) a few
-    /// times; a unique violation (23505) is a conflict.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// times; a unique violation (23505) is a conflict. Within `answerBound`, retries included.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await StoreUnavailable.bounding(answerBound) { [self] in try await retried(body) }
+    }
+
+    private func retried<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -117,9 +131,11 @@ public final class PostgresStore: HailongStore {
         }
     }
 
-    /// A read outside a transaction, errors mapped.
-    func read<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws -> T {
-        do { return try await body(client) } catch { throw Self.mapped(error) }
+    /// A read outside a transaction, errors mapped, within `answerBound`.
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        try await StoreUnavailable.bounding(answerBound) { [self] in
+            do { return try await body(client) } catch { throw Self.mapped(error) }
+        }
     }
 
     static func sqlState(_ error: any Error) -> String? {
@@ -145,7 +161,7 @@ public final class PostgresStore: HailongStore {
 
     public func createUnit(_ new: NewUnit) async throws -> Unit {
         let unit = try StoreRules.unit(new, zones: zones)
-        return try await transaction { db in
+        return try await transaction { [self] db in
             var parentId: Int64?
             if let parent = unit.parent {
                 guard let id = try await db.query("SELECT id FROM units WHERE code = \(parent)", logger: logger).decode(Int64.self).first(where: { _ in true }) else {
@@ -179,7 +195,7 @@ public final class PostgresStore: HailongStore {
     public func createCounter(unit: String, name: String) async throws -> CounterInfo {
         let name = try Validate.name(name, field: "name")
         let code = Text.nfc(unit)
-        return try await transaction { db in
+        return try await transaction { [self] db in
             let unitId = try await Self.unitId(db, code, logger: logger)
             let rows = try await db.query(
                 "INSERT INTO counters(unit_id, name) VALUES (\(unitId), \(name)) ON CONFLICT (unit_id, name) DO NOTHING RETURNING id",
@@ -199,7 +215,7 @@ public final class PostgresStore: HailongStore {
     public func upsertClerks(_ clerks: [Clerk]) async throws {
         // One order whoever calls: two imports of the same clerks lock their rows alike.
         let sorted = clerks.map { Clerk(code: Text.nfc($0.code), name: Text.nfc($0.name), unit: Text.nfc($0.unit)) }.sorted { $0.code < $1.code }
-        try await transaction { db in
+        try await transaction { [self] db in
             for clerk in sorted {
                 let unitId = try await Self.unitId(db, clerk.unit, logger: logger)
                 try await db.query(
@@ -218,13 +234,13 @@ public final class PostgresStore: HailongStore {
 
     /// The catalog of the database as it is now (organisation reads).
     func catalog() async throws -> Catalog {
-        try await snapshot { _, catalog in catalog }
+        try await snapshot { [self] _, catalog in catalog }
     }
 
     /// A read-only repeatable-read transaction: the catalog and what `body` reads beside it are
     /// of one snapshot (a series an ingest made a moment ago is in both or in neither).
-    func snapshot<T: Sendable>(_ body: (PostgresConnection, Catalog) async throws -> T) async throws -> T {
-        try await transaction { db in
+    func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Catalog) async throws -> T) async throws -> T {
+        try await transaction { [self] db in
             try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             let version = try await db.query("SELECT version FROM catalog_version WHERE id = 1", logger: logger).decode(Int64.self)
                 .first(where: { _ in true }) ?? 0
@@ -300,7 +316,7 @@ public final class PostgresStore: HailongStore {
 
     public func createBoard(unit: String, counterId: Int64, scale: Scale, codeHash: String, expiresAt: WallTime) async throws -> BoardInfo {
         let candidates = StoreRules.boardIdCandidates()
-        return try await transaction { db in
+        return try await transaction { [self] db in
             let unitId = try await Self.unitId(db, unit, logger: logger)
             guard try await db.query("SELECT unit_id FROM counters WHERE id = \(counterId)", logger: logger).decode(Int64.self).first(where: { _ in true }) == unitId
             else { throw StoreError.notFound("counter \(counterId) in unit \(unit)") }
@@ -323,7 +339,7 @@ public final class PostgresStore: HailongStore {
     }
 
     public func enroll(codeHash: String, tokenHash: String, now: WallTime) async throws -> BoardInfo {
-        try await transaction { db in
+        try await transaction { [self] db in
             // The row locked while it is decided: of two enrollments with one code, the second
             // finds the code gone.
             guard let (id, expires, revoked) = try await db.query(
@@ -344,26 +360,26 @@ public final class PostgresStore: HailongStore {
     }
 
     public func board(tokenHash: String) async throws -> BoardInfo? {
-        try await read { client in
+        try await read { [self] client in
             try await Self.boards(client.query("SELECT \(unescaped: Self.boardColumns) WHERE b.token_hash = \(tokenHash)", logger: logger)).first
         }
     }
 
     public func board(id: String) async throws -> BoardInfo? {
-        try await read { client in
+        try await read { [self] client in
             try await Self.boards(client.query("SELECT \(unescaped: Self.boardColumns) WHERE b.id = \(id)", logger: logger)).first
         }
     }
 
     public func revokeBoard(id: String) async throws {
-        try await transaction { db in
+        try await transaction { [self] db in
             let rows = try await db.query("UPDATE boards SET revoked = true, code_hash = NULL WHERE id = \(id) RETURNING id", logger: logger)
             guard try await rows.decode(String.self).first(where: { _ in true }) != nil else { throw StoreError.notFound("board \(id)") }
         }
     }
 
     public func boards(units: [String]) async throws -> [BoardInfo] {
-        try await read { client in
+        try await read { [self] client in
             try await Self.boards(
                 client.query(
                     "SELECT \(unescaped: Self.boardColumns) WHERE u.code = ANY(\(units)) ORDER BY u.code COLLATE \"C\", c.name COLLATE \"C\"",
@@ -399,7 +415,7 @@ public final class PostgresStore: HailongStore {
     }
 
     public func events(dossier: String) async throws -> [StoredEvent] {
-        try await read { client in
+        try await read { [self] client in
             try await Self.storedEvents(
                 client.query(
                     "\(unescaped: Self.storedEventSelect) WHERE e.dossier = \(Text.nfc(dossier)) ORDER BY e.at_us, e.board_id COLLATE \"C\", e.seq",
@@ -408,7 +424,7 @@ public final class PostgresStore: HailongStore {
     }
 
     public func events(board: String, after: Int64, limit: Int) async throws -> [StoredEvent] {
-        try await read { client in
+        try await read { [self] client in
             try await Self.storedEvents(
                 client.query(
                     "\(unescaped: Self.storedEventSelect) WHERE e.board_id = \(Text.nfc(board)) AND e.seq > \(after) ORDER BY e.seq LIMIT \(limit)",
@@ -417,7 +433,7 @@ public final class PostgresStore: HailongStore {
     }
 
     public func alerts(units: [String]) async throws -> [Alert] {
-        try await read { client in
+        try await read { [self] client in
             var alerts: [Alert] = []
             for try await (id, kind, board, unit, message, at, by, ackAt, comment) in try await client.query(
                 """
@@ -436,7 +452,7 @@ public final class PostgresStore: HailongStore {
     }
 
     public func acknowledgeAlert(id: Int64, units: [String], by username: String, comment: String, now: WallTime) async throws -> Bool {
-        try await transaction { db in
+        try await transaction { [self] db in
             let rows = try await db.query(
                 """
                 UPDATE alerts SET acknowledged_by = \(username), acknowledged_us = \(now.microseconds), ack_comment = \(Text.nfc(comment))
@@ -450,7 +466,7 @@ public final class PostgresStore: HailongStore {
     // MARK: Failed logins
 
     public func loginFailures(keys: [String], since: WallTime) async throws -> [String: [WallTime]] {
-        try await read { client in
+        try await read { [self] client in
             var failures: [String: [WallTime]] = [:]
             for try await (key, at) in try await client.query(
                 "SELECT key, at_us FROM login_failures WHERE key = ANY(\(keys)) AND at_us >= \(since.microseconds) ORDER BY at_us", logger: logger
@@ -462,7 +478,7 @@ public final class PostgresStore: HailongStore {
     }
 
     public func addLoginFailure(keys: [String], at: WallTime, forgetBefore: WallTime) async throws {
-        try await transaction { db in
+        try await transaction { [self] db in
             try await db.query("DELETE FROM login_failures WHERE at_us < \(forgetBefore.microseconds)", logger: logger)
             try await db.query(
                 "INSERT INTO login_failures(key, at_us) SELECT k, \(at.microseconds) FROM unnest(\(keys)::TEXT[]) AS k", logger: logger)
@@ -470,13 +486,13 @@ public final class PostgresStore: HailongStore {
     }
 
     public func clearLoginFailures(key: String) async throws {
-        _ = try await read { client in try await client.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger) }
+        _ = try await read { [self] client in try await client.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger) }
     }
 
     // MARK: Web sessions
 
     public func createWebSession(idHash: String, accountId: Int64, csrf: String, now: WallTime, expiredBefore: WallTime) async throws {
-        try await transaction { db in
+        try await transaction { [self] db in
             try await db.query("DELETE FROM web_sessions WHERE last_seen_us < \(expiredBefore.microseconds)", logger: logger)
             try await db.query(
                 """
@@ -487,7 +503,7 @@ public final class PostgresStore: HailongStore {
     }
 
     public func webSession(idHash: String) async throws -> WebSession? {
-        try await read { client in
+        try await read { [self] client in
             guard
                 let (id, username, role, unit, csrf, created, seen) = try await client.query(
                     """
@@ -504,13 +520,13 @@ public final class PostgresStore: HailongStore {
     }
 
     public func touchWebSession(idHash: String, now: WallTime) async throws {
-        _ = try await read { client in
+        _ = try await read { [self] client in
             try await client.query("UPDATE web_sessions SET last_seen_us = \(now.microseconds) WHERE id_hash = \(idHash)", logger: logger)
         }
     }
 
     public func deleteWebSession(idHash: String) async throws {
-        _ = try await read { client in try await client.query("DELETE FROM web_sessions WHERE id_hash = \(idHash)", logger: logger) }
+        _ = try await read { [self] client in try await client.query("DELETE FROM web_sessions WHERE id_hash = \(idHash)", logger: logger) }
     }
 
     // MARK: Accounts
@@ -518,7 +534,7 @@ public final class PostgresStore: HailongStore {
     public func createAccount(username: String, passwordHash: String, role: Role, unit: String?) async throws -> Account {
         let username = try Validate.code(username, field: "username")
         let key = Text.caseFolded(username)
-        return try await transaction { db in
+        return try await transaction { [self] db in
             var unitId: Int64?
             if let unit { unitId = try await Self.unitId(db, unit, logger: logger) }
             if let existing = try await db.query("SELECT username FROM accounts WHERE username_key = \(key)", logger: logger).decode(String.self)
@@ -539,7 +555,7 @@ public final class PostgresStore: HailongStore {
     static let accountColumns = "a.id, a.username, a.role, u.code, a.password_hash FROM accounts a LEFT JOIN units u ON u.id = a.unit_id"
 
     public func account(username: String) async throws -> (Account, String)? {
-        try await read { client in
+        try await read { [self] client in
             guard
                 let (id, name, role, unit, hash) = try await client.query(
                     "SELECT \(unescaped: Self.accountColumns) WHERE a.username_key = \(Text.caseFolded(username))", logger: logger
@@ -550,14 +566,14 @@ public final class PostgresStore: HailongStore {
     }
 
     public func addAPIToken(hash: String, accountId: Int64, now: WallTime) async throws {
-        _ = try await read { client in
+        _ = try await read { [self] client in
             try await client.query(
                 "INSERT INTO api_tokens(hash, account_id, created_us) VALUES (\(hash), \(accountId), \(now.microseconds))", logger: logger)
         }
     }
 
     public func account(tokenHash: String) async throws -> Account? {
-        try await read { client in
+        try await read { [self] client in
             guard
                 let (id, name, role, unit, _) = try await client.query(
                     "SELECT \(unescaped: Self.accountColumns) JOIN api_tokens t ON t.account_id = a.id WHERE t.hash = \(tokenHash)", logger: logger
