@@ -166,6 +166,93 @@ enum Bench {
         }
     }
 
+    /// Every row the server writes for a batch, worked out before any timing (the domain's
+    /// `IngestPlan`, as the server does): the events, the day × clerk rollups, the unit's hours,
+    /// the running totals of the batch's series from each one's first day in it to its last,
+    /// and the board's row.
+    struct SameRows: Sendable {
+        var events: [WireEvent], at: [Int64], lastSeq: Int64
+        var dayBucket: [Int64], dayClerk: [String], dayCounts: [Int64]
+        var hourBucket: [Int64], hourCounts: [Int64]
+        var runKind: [Int64], runDay: [Int64], runSeries: [Int64], runClerk: [String], runCounts: [Int64]
+    }
+
+    /// `batch`'s rows for `board`; its series ids are `firstSeries` (the unit's) and up.
+    static func sameRows(board: BoardInfo, batch: IngestBatch, firstSeries: Int64) throws -> SameRows {
+        let now = WallTime.now()
+        let plan = IngestPlan(batch: batch, events: try batch.checked(scale: board.scale, receivedAt: now), receivedAt: now) { _ in 7 * 3600 }
+        guard case .write(let writes) = plan.decide(lastSeq: batch.fromSeq - 1, revoked: false) else { throw BenchError("no rows to write") }
+        func flat(_ counts: [TallyCounts]) -> [Int64] { counts.flatMap { row in (0..<7).map { row.lanes[$0] } } }
+        // The unit's series (kind 0, no clerk) and one per clerk (kind 1), each day by day.
+        var byKey: [String: [Int64: TallyCounts]] = [:]
+        for item in writes.days where !item.counts.isZero {
+            byKey["", default: [:]][item.day, default: TallyCounts()] += item.counts
+            byKey["c" + item.clerk, default: [:]][item.day, default: TallyCounts()] += item.counts
+        }
+        var rows = SameRows(
+            events: batch.events, at: batch.events.map { WallTime(rfc3339: $0.at)?.microseconds ?? 0 }, lastSeq: writes.acknowledgedSeq,
+            dayBucket: writes.days.map(\.day), dayClerk: writes.days.map(\.clerk), dayCounts: flat(writes.days.map(\.counts)),
+            hourBucket: writes.unitHours.map(\.hour), hourCounts: flat(writes.unitHours.map(\.counts)),
+            runKind: [], runDay: [], runSeries: [], runClerk: [], runCounts: [])
+        var running: [TallyCounts] = []
+        for (index, key) in byKey.keys.sorted().enumerated() {
+            guard let byDay = byKey[key], let first = byDay.keys.min(), let last = byDay.keys.max() else { continue }
+            var total = TallyCounts()
+            for day in first...last {
+                if let counts = byDay[day] { total += counts }
+                rows.runKind.append(key.isEmpty ? 0 : 1)
+                rows.runDay.append(day)
+                rows.runSeries.append(firstSeries + Int64(index))
+                rows.runClerk.append(String(key.dropFirst()))
+                running.append(total)
+            }
+        }
+        rows.runCounts = flat(running)
+        return rows
+    }
+
+    /// The second baseline: the same rows as the server writes, inserted directly in one
+    /// statement (one round trip, its own transaction): the events, the rollups and running
+    /// totals added to with `ON CONFLICT … DO UPDATE`, and the board's row. A unit's hour rows
+    /// are striped by counter, as the server's are, so that boards of one unit do not queue on
+    /// one row.
+    static let countColumns = "level1, level2, level3, level4, level5, rated, unrated"
+
+    static func insertSameRows(_ client: PostgresClient, board: BoardInfo, _ rows: SameRows) async throws {
+        let batch = rows.events
+        let adds = ["level1", "level2", "level3", "level4", "level5", "rated", "unrated"].map { "\($0) = r.\($0) + excluded.\($0)" }.joined(separator: ", ")
+        func lanes(_ array: String, _ row: String) -> String { (0..<7).map { "\(array)[\(row) * 7 - \(6 - $0)]" }.joined(separator: ", ") }
+        try await client.query(
+            """
+            WITH e AS (
+                INSERT INTO events(board_id, seq, kind, at_us, filed_us, by_arrival, level, binding, dossier, clerk,
+                    outcome, reason, monotonic_ns, boot_id, clock_synced, received_us)
+                SELECT \(board.id), e.seq, e.kind, e.at, e.at, false, NULLIF(e.level, 0), NULLIF(e.binding, ''), e.dossier, e.clerk,
+                    NULLIF(e.outcome, ''), NULL, e.monotonic, e.boot, true, e.at
+                FROM unnest(\(batch.map(\.seq)), \(batch.map(\.kind.rawValue)), \(rows.at), \(batch.map { $0.level ?? 0 }),
+                    \(batch.map { $0.binding?.rawValue ?? "" }), \(batch.map { $0.dossier ?? "" }), \(batch.map { $0.clerk ?? "" }),
+                    \(batch.map { $0.outcome?.rawValue ?? "" }), \(batch.map { $0.monotonicNs ?? 0 }), \(batch.map { $0.bootId ?? "" }))
+                    AS e(seq, kind, at, level, binding, dossier, clerk, outcome, monotonic, boot)),
+            d AS (
+                INSERT INTO rollup_day AS r(bucket, unit_id, counter_id, clerk, scale, \(unescaped: countColumns))
+                SELECT d.bucket, \(board.unitId), \(board.counterId), d.clerk, \(board.scale.rawValue), \(unescaped: lanes("k.c", "d.i"))
+                FROM unnest(\(rows.dayBucket), \(rows.dayClerk)) WITH ORDINALITY AS d(bucket, clerk, i), (SELECT \(rows.dayCounts)::BIGINT[] AS c) AS k
+                ON CONFLICT (bucket, counter_id, clerk, scale) DO UPDATE SET \(unescaped: adds)),
+            h AS (
+                INSERT INTO rollup_unit_hour AS r(unit_id, bucket, scale, stripe, \(unescaped: countColumns))
+                SELECT \(board.unitId), h.bucket, \(board.scale.rawValue), \(Int32(board.counterId % 8)), \(unescaped: lanes("k.c", "h.i"))
+                FROM unnest(\(rows.hourBucket)) WITH ORDINALITY AS h(bucket, i), (SELECT \(rows.hourCounts)::BIGINT[] AS c) AS k
+                ON CONFLICT (unit_id, bucket, scale, stripe) DO UPDATE SET \(unescaped: adds)),
+            s AS (
+                INSERT INTO running_day AS r(kind, unit_id, day, series_id, counter_id, clerk, scale, \(unescaped: countColumns))
+                SELECT s.kind, \(board.unitId), s.day, s.series, \(board.counterId), s.clerk, \(board.scale.rawValue), \(unescaped: lanes("k.c", "s.i"))
+                FROM unnest(\(rows.runKind), \(rows.runDay), \(rows.runSeries), \(rows.runClerk)) WITH ORDINALITY AS s(kind, day, series, clerk, i),
+                    (SELECT \(rows.runCounts)::BIGINT[] AS c) AS k
+                ON CONFLICT (kind, unit_id, day, series_id) DO UPDATE SET \(unescaped: adds))
+            UPDATE boards SET last_seq = \(rows.lastSeq), last_seen_us = \(rows.at.last ?? 0) WHERE id = \(board.id)
+            """, logger: quiet)
+    }
+
     /// Runs a bare Hummingbird server on a loopback port for the duration of `body`: `POST /echo`
     /// collects the body and answers a small JSON, nothing else (what HTTP alone costs a batch).
     static func withEcho<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
@@ -186,7 +273,7 @@ enum Bench {
     /// What one round measured: events/s of each path, and per batch the JSON decode and the
     /// check timed alone and the bare HTTP exchange of the same body (ms).
     struct IngestRound {
-        var server: Double, baseline: Double, store: Double, http: Double
+        var server: Double, baseline: Double, sameRows: Double, store: Double, http: Double
         var decodeMs: Double, checkMs: Double
     }
 
@@ -216,6 +303,18 @@ enum Bench {
             }
         }
         let directEvents = (0..<clients).map { c in (0..<batchesPerClient).map { events(board: c, batch: $0) } }
+        // The second baseline's database, boards and rows.
+        let sameStore = try PostgresStore(settings: try await newDatabase("bench_same"), runClient: true, logger: quiet)
+        try await sameStore.prepare(migrate: true, now: .now())
+        _ = try await sameStore.createUnit(NewUnit(code: "hcm", name: "TP. Hồ Chí Minh"))
+        let sameBoards = try await makeBoards(sameStore, unit: "hcm", count: clients, clerks: 0).map(\.0)
+        let sameRows: [[SameRows]] = try sameBoards.enumerated().map { c, board in
+            try bodies[c].map { body in
+                var batch = try IngestBody.decode(Array(body))
+                batch.boardId = board.id
+                return try Self.sameRows(board: board, batch: batch, firstSeries: Int64(c) * 1_000 + 1)
+            }
+        }
         // Where the difference goes: the same batches through the store's ingest directly (no
         // HTTP, no JSON), and the JSON decode and check alone.
         let storeOnly = try PostgresStore(settings: try await newDatabase("bench_store"), runClient: true, logger: quiet)
@@ -238,11 +337,14 @@ enum Bench {
         for batch in decoded { _ = try batch.checked(scale: .vn3, receivedAt: .now()) }
         let checkTime = (ContinuousClock.now - checkStart).seconds
         return try await withServer(store: store) { base in try await withEcho { echo in
-            var serverTime = 0.0, baselineTime = 0.0, storeTime = 0.0, httpTime = 0.0
+            var serverTime = 0.0, baselineTime = 0.0, sameTime = 0.0, storeTime = 0.0, httpTime = 0.0
             for chunk in 0..<chunks {
                 let range = (chunk * perChunk)..<((chunk + 1) * perChunk)
                 baselineTime += try await timed(clients: clients, range) { c, b in
                     try await insertDirectly(baselineStore.client, board: direct[c], directEvents[c][b])
+                }
+                sameTime += try await timed(clients: clients, range) { c, b in
+                    try await insertSameRows(sameStore.client, board: sameBoards[c], sameRows[c][b])
                 }
                 serverTime += try await timed(clients: clients, range) { c, b in
                     var request = HTTPClientRequest(url: base + "/v1/ingest")
@@ -272,7 +374,8 @@ enum Bench {
             }
             let total = Double(clients * chunks * perChunk * batchSize)
             return IngestRound(
-                server: total / serverTime, baseline: total / baselineTime, store: total / storeTime, http: total / httpTime,
+                server: total / serverTime, baseline: total / baselineTime, sameRows: total / sameTime, store: total / storeTime,
+                http: total / httpTime,
                 decodeMs: decodeTime * 1000 / Double(bodies[0].count), checkMs: checkTime * 1000 / Double(bodies[0].count))
         } }
     }
@@ -604,19 +707,25 @@ enum Bench {
         if arguments.contains("ingest") {
             say("\n== Ingest on PostgreSQL (batches of \(batchSize), \(batchesPerClient) per client; baseline: the same rows through PostgresNIO, one transaction per batch; goal ≥ 0.8) ==")
             for clients in [1, 8] {
-                var ratios: [Double] = []
+                var ratios: [Double] = [], sameRatios: [Double] = []
                 for round in 1...(quick ? 1 : 3) {
                     let r = try await ingestRound(clients: clients)
                     ratios.append(r.server / r.baseline)
+                    sameRatios.append(r.server / r.sameRows)
                     // Per batch as one client sees it (with several, the time per batch of each).
                     func ms(_ eventsPerSecond: Double) -> String { fmt(Double(batchSize * clients) / eventsPerSecond * 1000, 2) }
                     say(
                         "\(clients) client(s), round \(round): server \(fmt(r.server, 0)) events/s over HTTP; baseline \(fmt(r.baseline, 0)) events/s; ratio \(fmt(r.server / r.baseline, 2))"
+                            + " | baseline with every row the server writes (events, rollups, running totals, board; one statement) \(fmt(r.sameRows, 0)) events/s;"
+                            + " ratio \(fmt(r.server / r.sameRows, 2))"
                             + " | the store alone (no HTTP, no JSON) \(fmt(r.store, 0)) events/s, \(fmt(r.store / r.baseline, 2)) of the baseline"
-                            + " | per batch: server \(ms(r.server)) ms, store alone \(ms(r.store)) ms, baseline \(ms(r.baseline)) ms; a bare HTTP exchange of the same body \(ms(r.http)) ms,"
+                            + " | per batch: server \(ms(r.server)) ms, store alone \(ms(r.store)) ms, baseline \(ms(r.baseline)) ms,"
+                            + " with every row \(ms(r.sameRows)) ms; a bare HTTP exchange of the same body \(ms(r.http)) ms,"
                             + " the JSON decode \(fmt(r.decodeMs, 2)) ms and the check \(fmt(r.checkMs, 2)) ms timed alone")
                 }
-                say("\(clients) client(s): median ratio \(fmt(ratios.sorted()[ratios.count / 2], 2))")
+                say(
+                    "\(clients) client(s): median ratio \(fmt(ratios.sorted()[ratios.count / 2], 2)) against the event rows,"
+                        + " \(fmt(sameRatios.sorted()[sameRatios.count / 2], 2)) against every row the server writes")
             }
         }
         if arguments.contains("national") { try await national() }
