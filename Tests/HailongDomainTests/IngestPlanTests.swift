@@ -127,7 +127,10 @@ struct IngestPlanTests {
         let message = CountCheck.mismatch(
             board: "b-1", day: "2026-11-23", boards: [DailyCount(day: "2026-11-23", clerk: "NV01", level: 3, count: 3), DailyCount(day: "2026-11-23", clerk: decomposed, level: 2, count: 1)],
             ours: ours)
-        #expect(message == "board b-1, 2026-11-23 (UTC): clerk \"\" level 1: board 0, server 1; clerk \"NV01\" level 3: board 3, server 2; clerk \"Ánh\" level 2: board 1, server 0")
+        #expect(
+            message == "Thiết bị b-1 lệch số liệu ngày 2026-11-23 (UTC) / board b-1 counts differ on 2026-11-23 (UTC): "
+                + "nhân viên/clerk \"\" mức/level 1: thiết bị/board 0, máy chủ/server 1; nhân viên/clerk \"NV01\" mức/level 3: thiết bị/board 3, máy chủ/server 2; "
+                + "nhân viên/clerk \"Ánh\" mức/level 2: thiết bị/board 1, máy chủ/server 0")
     }
 }
 

@@ -170,7 +170,7 @@ import Testing
             let list = alerts.json["alerts"] as? [[String: Any]] ?? []
             #expect(list.count == 1)
             #expect(list.first?["kind"] as? String == "countMismatch")
-            #expect((list.first?["message"] as? String)?.contains("board 5, server 1") == true)
+            #expect((list.first?["message"] as? String)?.contains("thiết bị/board 5, máy chủ/server 1") == true)
         }
     }
 

@@ -320,7 +320,7 @@ import Testing
         #expect(try await ingest(store, board, events, aggregates: wrong) == .stored(acknowledgedSeq: 2, newEvents: 2, mismatches: 1))
         let alerts = try await store.alerts(units: ["hcm"])
         #expect(alerts.count == 1 && alerts.first?.kind == "countMismatch" && alerts.first?.board == board.id)
-        #expect(alerts.first?.message.contains("board 3, server 2") == true)
+        #expect(alerts.first?.message.contains("thiết bị/board 3, máy chủ/server 2") == true)
         let alert = try #require(alerts.first)
         #expect(try await store.acknowledgeAlert(id: alert.id, units: ["other"], by: "x", comment: "", now: Self.received) == false)
         #expect(try await store.acknowledgeAlert(id: alert.id, units: ["hcm"], by: "lan", comment: "Đã kiểm tra", now: Self.received))

@@ -127,7 +127,7 @@ struct UplinkTests {
             let alert = try #require(try await client.alerts(admin: server.adminToken).first { $0.kind == "countMismatch" })
             #expect(alert.board == board.enrollment.boardId)
             #expect(alert.message.contains("board \(board.enrollment.boardId)") && alert.message.contains("2026-11-23"), "\(alert.message)")
-            #expect(alert.message.contains("level 3: board 4, server 0"), "\(alert.message)")
+            #expect(alert.message.contains("mức/level 3: thiết bị/board 4, máy chủ/server 0"), "\(alert.message)")
         }
     }
 

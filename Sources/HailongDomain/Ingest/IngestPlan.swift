@@ -181,8 +181,8 @@ public struct IngestPlan: Sendable {
 /// The comparison behind `countMismatch` alerts: the board's cumulative counts of a UTC day
 /// against the server's.
 public enum CountCheck {
-    /// Nil when they agree; otherwise the alert's text, naming up to ten differing
-    /// (clerk, level) pairs.
+    /// Nil when they agree; otherwise the alert's text, in Vietnamese with English alongside
+    /// (managers read it on the dashboard), naming up to ten differing (clerk, level) pairs.
     public static func mismatch(board: String, day: String, boards: [DailyCount], ours: [DailyCount]) -> String? {
         func table(_ counts: [DailyCount]) -> [Key: Int64] {
             var table: [Key: Int64] = [:]
@@ -195,9 +195,9 @@ public enum CountCheck {
         let differing = Set(theirs.keys).union(mine.keys).filter { theirs[$0] ?? 0 != mine[$0] ?? 0 }
         guard !differing.isEmpty else { return nil }
         let detail = differing.sorted { ($0.clerk, $0.level) < ($1.clerk, $1.level) }.prefix(10).map { key in
-            "clerk \"\(key.clerk)\" level \(key.level): board \(theirs[key] ?? 0), server \(mine[key] ?? 0)"
+            "nhân viên/clerk \"\(key.clerk)\" mức/level \(key.level): thiết bị/board \(theirs[key] ?? 0), máy chủ/server \(mine[key] ?? 0)"
         }.joined(separator: "; ")
-        return "board \(board), \(day) (UTC): \(detail)"
+        return "Thiết bị \(board) lệch số liệu ngày \(day) (UTC) / board \(board) counts differ on \(day) (UTC): \(detail)"
     }
 
     private struct Key: Hashable {
