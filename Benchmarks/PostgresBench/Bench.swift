@@ -2,8 +2,9 @@
 //
 //   ingest    ingest throughput over loopback HTTP on the PostgreSQL store, batches of 500,
 //             1 and 8 clients, against the same event rows inserted directly through PostgresNIO
-//             in one transaction per batch (goal ≥ 0.8 of the baseline); beside them, where
-//             the difference goes: the store's ingest alone, a bare HTTP exchange of the same
+//             in one transaction per batch (goal ≥ 0.8 of the baseline), and against every
+//             row the server writes (events, rollups, running totals, the board's row) inserted
+//             directly in one statement; beside them, where the difference goes: the store's ingest alone, a bare HTTP exchange of the same
 //             bodies (Hummingbird collecting them, nothing else), the JSON decode and the check;
 //   national  a nation's steady load: N boards (default 20,000) each sending a small batch
 //             (1–3 events and its day's counts) every 10 s against one `hailong-server`
