@@ -315,6 +315,55 @@ import Testing
         }
     }
 
+    /// A unit with hundreds of clerks shows them a hundred to a page, ranked over all of them;
+    /// following "next" visits every clerk once; a page number that is not one is a 400 page.
+    @Test func aUnitWithHundredsOfClerksIsPaged() async throws {
+        let h = try await Harness()
+        try await h.app().test(.router) { client in
+            let admin = h.adminToken
+            try await client.unit("hcm", "Thành phố Hồ Chí Minh", parent: nil, zone: "Asia/Ho_Chi_Minh", admin: admin)
+            let board = try await client.board(unit: "hcm", counter: "Quầy 1", admin: admin)
+            let events = (1...250).map { i in
+                rating(Int64(i), "2026-11-23T0\(i % 8):\(String(format: "%02d", i % 60)):00Z", level: 1 + i % 3, clerk: String(format: "K%03d", i))
+            }
+            let stored = try await client.send(.post, "/v1/ingest", token: board.token, json: batch(board, events))
+            #expect(stored.status == .ok, "\(stored.text)")
+            _ = try await client.account("city", role: "manager", unit: "hcm", admin: admin)
+            let city = try await client.signIn("city", "password-city")
+
+            var keys: [String] = []
+            var texts: [String] = []
+            var next: String? = "/units/hcm/clerks"
+            while let path = next, texts.count < 10 {
+                let page = try await client.web(.get, path, city)
+                #expect(page.status == .ok, "\(path): \(page.status)")
+                keys += page.rows(table: "ranking").map(\.key)
+                if let range = page.text.range(of: "<nav class=\"pager\""), let end = page.text[range.upperBound...].range(of: "</nav>") {
+                    texts.append(String(page.text[range.lowerBound..<end.upperBound]))
+                }
+                next = page.text.range(of: "rel=\"next\" href=\"").map { start in
+                    String(page.text[start.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+                }
+            }
+            #expect(texts.count == 3, "\(texts)")
+            #expect(texts.first?.contains("Trang 1/3 · dòng 1–100 trong 250") == true, "\(texts)")
+            #expect(texts.last?.contains("Trang 3/3 · dòng 201–250 trong 250") == true && texts.last?.contains("rel=\"next\"") == false)
+            #expect(keys.count == 250 && Set(keys).count == 250, "\(keys.count) rows, \(Set(keys).count) distinct")
+            #expect(Set(keys) == Set((1...250).map { String(format: "K%03d", $0) }))
+
+            // Past the last page: the last; not a page number: a 400 page saying so.
+            let past = try await client.web(.get, "/units/hcm/clerks?page=7", city)
+            #expect(past.status == .ok && past.rows(table: "ranking").count == 50)
+            for bad in ["abc", "0", "-2"] {
+                let page = try await client.web(.get, "/units/hcm/clerks?page=\(bad)", city)
+                #expect(page.status == .badRequest && page.text.contains("số trang phải là số nguyên ≥ 1"), "page=\(bad): \(page.status)")
+            }
+            // Fewer than a page: no pager.
+            let counters = try await client.web(.get, "/units/hcm/counters", city)
+            #expect(counters.status == .ok && !counters.text.contains("class=\"pager\""))
+        }
+    }
+
     @Test func hostileNamesAreTextInHTMLSVGAndCSV() async throws {
         let h = try await Harness()
         try await h.app().test(.router) { client in

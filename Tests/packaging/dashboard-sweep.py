@@ -810,6 +810,13 @@ class DashboardSweep:
                 for label, query in [("lang=xx", "lang=xx"), ("lang=%FF", "lang=%FF"), ("lang=<script>", "lang=" + q("<script>alert(1)</script>")),
                                      ("lang of 5 KB", "lang=" + "v" * 5000), ("lang twice", "lang=xx&lang=yy"),
                                      ("a hostile query key", q('"><script>alert(1)</script>') + "=1&period=7d")]])
+        if suffix in ("/clerks", "/counters"):
+            self.group(method, template, "(d)", "page= (a ranking is paged)", [
+                {"name": label, "visitor": v["ward"], "target": self.unit(w1, suffix, query), "expect": expect}
+                for label, query, expect in [("page=1", "page=1", 200), ("page past the last → the last", "page=99999", 200),
+                                             ("page=0", "page=0", 400), ("page=-1", "page=-1", 400), ("page=abc", "page=abc", 400),
+                                             ("page=1.5", "page=1.5", 400), ("page of 5 KB", "page=" + "9" * 5000, {400, 414, 431}),
+                                             ("page=%FF", "page=%FF", 400), ("page=<script>", "page=" + q("<script>alert(1)</script>"), 400)]])
         self.group(method, template, "(d)", "a long query", [
             {"name": label, "visitor": v["ward"], "target": self.unit(w1, suffix, query), "expect": {200, 400, 414, 431}}
             for label, query in [("8000 parameters", "&".join(f"p{i}=1" for i in range(8000))),

@@ -211,5 +211,9 @@ struct WebText: Sendable {
             "The form is stale or not valid (its anti-forgery token is missing). Reload the page and try again."
         ),
         "badPeriod": ("Khoảng thời gian không hợp lệ", "Not a valid period"),
+        "pages": ("Các trang", "Pages"),
+        "pager": ("Trang {page}/{pages} · dòng {from}–{to} trong {total}", "Page {page} of {pages} · rows {from}–{to} of {total}"),
+        "previousPage": ("← Trang trước", "← Previous"),
+        "nextPage": ("Trang sau →", "Next →"),
     ]
 }

@@ -68,6 +68,7 @@ enum Stylesheet {
         .cell-volume { font-size: 10px; }
         .hatch { stroke: #1a1a1a; stroke-width: 1; stroke-opacity: .35; }
         .table-wrap { overflow-x: auto; max-width: 100%; }
+        .pager { display: flex; flex-wrap: wrap; gap: 1rem; align-items: baseline; margin: .5rem 0; }
         table { border-collapse: collapse; width: 100%; font-size: .95rem; }
         caption { text-align: left; font-weight: 600; padding: 4px 0; }
         th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -24,11 +24,16 @@ struct FunnelPlot: Sendable {
     var outer: String
     var outerLow: String
     var points: [Point] = []
+    /// With more than `titledPoints` to draw, the points inside the 95 % limits (most of them)
+    /// are one path with no titles, one mark per pixel: a ministry's 40,000 clerks would
+    /// otherwise be megabytes of SVG. The points outside keep their titles.
+    var crowd: String?
     var xTicks: [Tick] = []
     var yTicks: [Tick] = []
     var empty: Bool
 
     static let left = 64.0, right = 620.0, top = 14.0, bottom = 256.0
+    static let titledPoints = 500
 
     init(rows: [ReportRow], labels: [String: String], target rate: Double, text: WebText, format: WebFormat) {
         let drawn = rows.filter { !$0.insufficient && $0.total > 0 }
@@ -58,6 +63,9 @@ struct FunnelPlot: Sendable {
         target = format.percent(rate)
         targetY = WebFormat.plain(y(rate))
         var outside = 0
+        let crowded = drawn.count > Self.titledPoints
+        var crowdMarks: [String] = []
+        var crowdPixels = Set<SIMD2<Int32>>()
         for row in drawn {
             guard let r = row.rate else { continue }
             let px = x(Double(row.total)), py = y(r)
@@ -66,6 +74,12 @@ struct FunnelPlot: Sendable {
             let path: String?
             switch position {
             case .within:
+                if crowded {
+                    if crowdPixels.insert(SIMD2(Int32(px.rounded()), Int32(py.rounded()))).inserted {
+                        crowdMarks.append("M\(WebFormat.plain(px - 4)),\(WebFormat.plain(py))a4,4 0 1,0 8,0a4,4 0 1,0 -8,0")
+                    }
+                    continue
+                }
                 shape = "circle"
                 path = nil
             case .above95, .below95:
@@ -81,6 +95,7 @@ struct FunnelPlot: Sendable {
                     x: WebFormat.plain(px), y: WebFormat.plain(py), shape: shape, path: path,
                     title: "\(labels[row.key] ?? row.label): \(format.percent(r)), n = \(format.integer(row.total)) — \(text.position(position))"))
         }
+        crowd = crowdMarks.isEmpty ? nil : crowdMarks.joined()
         // Round ticks: a step of 1, 2 or 5 × 10^k giving at most six of them.
         var step = 1.0
         var next = 0

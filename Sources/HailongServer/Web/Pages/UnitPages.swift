@@ -49,7 +49,9 @@ struct OverviewPage {
 struct RankingPage {
     var chrome: Chrome
     var groupName: String
+    /// This page's rows (`Paging.rankingSize` at most), ranked over the whole list.
     var rows: [RateRowView]
+    var pager: Pager?
     var empty: Bool
     var csv: String
     var funnel: FunnelPlot
@@ -173,10 +175,15 @@ extension WebController {
             let label = dimension == .clerk && row.key.isEmpty ? text["noClerk"] : row.label
             return RateRowView(row, label: label, href: nil, rank: place, format: format, text: text, position: position)
         }
+        let paging = try Paging(total: views.count, size: Paging.rankingSize, asked: request.uri.queryParameters.get("page").map { String($0) })
+        let path = kind == .clerks ? "/clerks" : "/counters"
+        let pager = Pager(paging, total: views.count, text: text, format: format) { number in
+            WebLinks.unit(scope.unit.code, path, scope.range.query + [("page", String(number))])
+        }
         let heading = text[kind == .clerks ? "clerksHeading" : "countersHeading"] + " — " + scope.unit.name
         let page = RankingPage(
             chrome: try await chrome(visit, page: kind, title: heading, heading: heading, unit: scope.unit, range: scope.range),
-            groupName: text[kind == .clerks ? "clerk" : "counter"], rows: views, empty: views.isEmpty,
+            groupName: text[kind == .clerks ? "clerk" : "counter"], rows: Array(views[paging.rows]), pager: pager, empty: views.isEmpty,
             csv: WebLinks.unit(scope.unit.code, "/report.csv", [("by", dimension.rawValue)] + rangeItems(scope.range)),
             funnel: FunnelPlot(rows: rows, labels: [:], target: target, text: text, format: format))
         return render(page, template: "ranking", visit: visit)

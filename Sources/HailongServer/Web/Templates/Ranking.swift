@@ -26,6 +26,7 @@ extension WebTemplates {
           </tbody>
         </table>
         </div>
+        {{#pager}}<nav class="pager" aria-label="{{t.pages}}">{{#previous}}<a rel="prev" href="{{.}}">{{t.previousPage}}</a>{{/previous}}<span>{{text}}</span>{{#next}}<a rel="next" href="{{.}}">{{t.nextPage}}</a>{{/next}}</nav>{{/pager}}
         {{> csvLink}}
         {{/empty}}
 
@@ -44,6 +45,7 @@ extension WebTemplates {
             <polyline class="limit outer" points="{{outer}}"/><polyline class="limit outer" points="{{outerLow}}"/>
             <polyline class="limit inner" points="{{inner}}"/><polyline class="limit inner" points="{{innerLow}}"/>
             <line class="target" x1="64" x2="628" y1="{{targetY}}" y2="{{targetY}}"/>
+            {{#crowd}}<path class="point circle crowd" d="{{.}}"/>{{/crowd}}
             {{#points}}
             {{#path}}<path class="point {{shape}}" d="{{path}}"><title>{{title}}</title></path>{{/path}}
             {{^path}}<circle class="point {{shape}}" cx="{{x}}" cy="{{y}}" r="4"><title>{{title}}</title></circle>{{/path}}
