@@ -699,7 +699,16 @@ enum Bench {
         }
     }
 
-    static func main() async throws {
+    /// A failed set-up or run (the cluster gone, a refused statement) is one line saying what
+    /// failed, not a crash report from the top level.
+    static func main() async {
+        do { try await run() } catch {
+            FileHandle.standardError.write(Data("hailong-bench-postgres: failed: \(String(reflecting: error))\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run() async throws {
         guard !clusterURL.isEmpty else {
             FileHandle.standardError.write(Data("usage: hailong-bench-postgres --url postgres://USER@/DB?host=DIR [ingest] [national] [report --report-db PATH]\n".utf8))
             exit(2)
@@ -731,7 +740,6 @@ enum Bench {
         }
         if arguments.contains("national") { try await national() }
         if arguments.contains("report") { try await reports() }
-
     }
 }
 
