@@ -167,6 +167,34 @@ import Testing
         }
     }
 
+    /// Guesses sent all at once, to one replica or round-robin to two, get no more tries than
+    /// guesses sent one by one: each is counted before bcrypt sees it. (Checked first and counted
+    /// after, twenty at once got sixteen tries per replica: bcrypt's whole queue.)
+    @Test func guessesSentAtOnceGetNoMoreTries() async throws {
+        let h = try await Harness()
+        let (first, second) = (try h.app(), try h.app())
+        try await first.test(.router) { one in
+            try await second.test(.router) { two in
+                for (round, username) in ["admin", "Admin"].enumerated() {
+                    let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                        for n in 0..<20 {
+                            let replica = round == 0 || n.isMultiple(of: 2) ? one : two
+                            group.addTask {
+                                try await replica.send(.post, "/v1/login", json: LoginBody(username: username, password: "wrong-password-\(n)")).status
+                            }
+                        }
+                        return try await group.reduce(into: [HTTPResponse.Status: Int]()) { $0[$1, default: 0] += 1 }
+                    }
+                    #expect(statuses[.unauthorized] == 5 && statuses[.tooManyRequests] == 15, "round \(round + 1): \(statuses)")
+                    // The right password waits out the window like any other try.
+                    #expect(try await one.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "admin-password")).status == .tooManyRequests)
+                    h.clock.advance(.seconds(15 * 60))
+                }
+                #expect(try await two.send(.post, "/v1/login", json: LoginBody(username: "admin", password: "admin-password")).status == .created)
+            }
+        }
+    }
+
     /// An unknown username, and a password bcrypt cannot take, cost one bcrypt check at the
     /// account's cost, as a wrong password does, so the answer's time does not tell which
     /// usernames exist. Counted from the server's own record of the work done, not from wall

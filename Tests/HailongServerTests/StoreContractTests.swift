@@ -35,27 +35,54 @@ import Testing
         return try await store.ingest(board: board, batch: batch, events: checked, receivedAt: Self.received)
     }
 
-    @Test(arguments: StoreKind.available) func failedLoginsAreKeptForOneWindow(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available) func loginAttemptsAreCountedUpToTheirLimitsForOneWindow(kind: StoreKind) async throws {
         let store = try await kind.make()
         let t0 = Self.received
+        func admit(_ limits: [String: Int], _ at: WallTime, since: WallTime = t0) async throws -> Bool {
+            try await store.admitLoginAttempt(limits: limits, at: at, since: since).admitted
+        }
         #expect(try await store.loginFailures(keys: ["u:a", "a:x"], since: t0).isEmpty)
-        try await store.addLoginFailure(keys: ["u:a", "a:x"], at: t0, forgetBefore: t0)
-        try await store.addLoginFailure(keys: ["u:b", "a:x"], at: t0 + .seconds(10), forgetBefore: t0)
-        try await store.addLoginFailure(keys: ["u:a", "a:x"], at: t0 + .seconds(20), forgetBefore: t0)
+        #expect(try await admit(["u:a": 2, "a:x": 3], t0))
+        #expect(try await admit(["u:b": 2, "a:x": 3], t0 + .seconds(10)))
+        let second = try await store.admitLoginAttempt(limits: ["u:a": 2, "a:x": 3], at: t0 + .seconds(20), since: t0)
+        #expect(second.admitted && second.earlier == ["u:a": [t0], "a:x": [t0, t0 + .seconds(10)]])
         var failures = try await store.loginFailures(keys: ["u:a", "a:x", "u:none"], since: t0)
         #expect(failures["u:a"] == [t0, t0 + .seconds(20)])
         #expect(failures["a:x"] == [t0, t0 + .seconds(10), t0 + .seconds(20)])
         #expect(failures["u:none"] == nil && failures["u:b"] == nil)
         // Only those at or after `since`.
         #expect(try await store.loginFailures(keys: ["u:a"], since: t0 + .seconds(1))["u:a"] == [t0 + .seconds(20)])
+        // At its limit a key counts nothing more, for any of the keys asked together.
+        let refused = try await store.admitLoginAttempt(limits: ["u:c": 5, "a:x": 3], at: t0 + .seconds(30), since: t0)
+        #expect(!refused.admitted && refused.earlier["a:x"]?.count == 3 && refused.earlier["u:c"] == nil)
+        #expect(try await store.loginFailures(keys: ["u:c"], since: t0).isEmpty)
+        // Taking one back: one attempt at that time, of each key named.
+        try await store.withdrawLoginAttempt(keys: ["a:x"], at: t0 + .seconds(20))
+        failures = try await store.loginFailures(keys: ["u:a", "a:x"], since: t0)
+        #expect(failures["a:x"] == [t0, t0 + .seconds(10)] && failures["u:a"]?.count == 2)
+        #expect(try await admit(["u:d": 5, "a:x": 3], t0 + .seconds(40)))
         // A success clears its key only.
         try await store.clearLoginFailures(key: "u:a")
         failures = try await store.loginFailures(keys: ["u:a", "a:x", "u:b"], since: t0)
         #expect(failures["u:a"] == nil && failures["a:x"]?.count == 3 && failures["u:b"]?.count == 1)
-        // Adding forgets what is older than the window, of every key.
-        try await store.addLoginFailure(keys: ["u:c"], at: t0 + .seconds(100), forgetBefore: t0 + .seconds(15))
-        failures = try await store.loginFailures(keys: ["u:a", "a:x", "u:b", "u:c"], since: WallTime(microseconds: 0))
-        #expect(failures["a:x"] == [t0 + .seconds(20)] && failures["u:b"] == nil && failures["u:c"] == [t0 + .seconds(100)])
+        // Counting forgets what is older than the window, of every key.
+        #expect(try await admit(["u:e": 1], t0 + .seconds(100), since: t0 + .seconds(15)))
+        failures = try await store.loginFailures(keys: ["a:x", "u:b", "u:d", "u:e"], since: WallTime(microseconds: 0))
+        #expect(failures["a:x"] == [t0 + .seconds(40)] && failures["u:b"] == nil && failures["u:e"] == [t0 + .seconds(100)])
+    }
+
+    /// Attempts made at once are counted one at a time: of twenty on one key with a limit of
+    /// five, exactly five are admitted.
+    @Test(arguments: StoreKind.available) func loginAttemptsAtOnceAreAdmittedUpToTheLimit(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let t0 = Self.received
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<20 {
+                group.addTask { try await store.admitLoginAttempt(limits: ["u:z": 5, "a:\(n % 3)": 30], at: t0, since: t0).admitted }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 5)
     }
 
     @Test(arguments: StoreKind.available) func aUnitTreeHasOneRootAndCodesOnce(kind: StoreKind) async throws {

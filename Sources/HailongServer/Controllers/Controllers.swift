@@ -67,7 +67,7 @@ extension ServerContext {
     /// when its queue is full), as long for an unknown username as for a wrong password (401).
     func signIn(username: String, password: String, address: String, request: Request) async throws -> Account {
         let now = self.now()
-        if let wait = try await throttle.wait(username: username, address: address, now: now) {
+        if let wait = try await throttle.admit(username: username, address: address, now: now) {
             let seconds = max(1, wait.components.seconds + (wait.components.attoseconds > 0 ? 1 : 0))
             var error = APIError(
                 .tooManyRequests, "throttled",
@@ -78,15 +78,21 @@ extension ServerContext {
         // A password bcrypt cannot take (over 72 bytes) is checked against the decoy like an
         // unknown user, so its answer takes the same time.
         var found: (Account, String)?
-        if password.utf8.count <= 72 { found = try await store.account(username: username) }
-        let matches = try await busyAsError { try await passwords.verify(password, hash: found?.1) }
+        let matches: Bool
+        do {
+            if password.utf8.count <= 72 { found = try await store.account(username: username) }
+            matches = try await busyAsError { try await passwords.verify(password, hash: found?.1) }
+        } catch {
+            try? await throttle.unchecked(username: username, address: address, now: now)
+            throw error
+        }
         guard matches, let (account, _) = found else {
-            try await throttle.failed(username: username, address: address, now: now)
+            // The attempt was counted before the check, and stays counted.
             metrics.authFailure(.login)
             logger.notice("login failed", metadata: ["username": "\(Text.nfc(username))", "client": "\(address)"])
             throw APIError.unauthorized("wrong username or password / sai tên đăng nhập hoặc mật khẩu")
         }
-        try await throttle.succeeded(username: username)
+        try await throttle.succeeded(username: username, address: address, now: now)
         return account
     }
 

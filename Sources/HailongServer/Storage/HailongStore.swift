@@ -74,12 +74,20 @@ public protocol HailongStore: Sendable {
     func acknowledgeAlert(id: Int64, units: [String], by username: String, comment: String, now: WallTime) async throws -> Bool
 
     // MARK: Failed logins (`LoginThrottle`): in the database, so that every replica counts them all
-    /// The times of the failed logins under each of `keys` at or after `since`, oldest first
-    /// (keys with none are absent).
+    /// The times of the login attempts counted under each of `keys` at or after `since` (failed
+    /// ones, and those whose check is under way), oldest first (keys with none are absent).
     func loginFailures(keys: [String], since: WallTime) async throws -> [String: [WallTime]]
-    /// Records one failed login at `at` under each of `keys`, and forgets every failure from
-    /// before `forgetBefore` (the table holds one throttle window).
-    func addLoginFailure(keys: [String], at: WallTime, forgetBefore: WallTime) async throws
+    /// Counts a login attempt at `at` under each key of `limits` before its password is
+    /// checked — unless a key already has its limit of attempts at or after `since`, and then
+    /// counts nothing. Atomic: attempts made at once, on one replica or on several, cannot all
+    /// pass before any is counted. Forgets every attempt from before `since` (the table holds one
+    /// throttle window). Returns whether it counted this one, and each key's earlier attempts
+    /// since `since`, oldest first (keys with none are absent). An attempt stays counted when
+    /// its password was wrong.
+    func admitLoginAttempt(limits: [String: Int], at: WallTime, since: WallTime) async throws -> (admitted: Bool, earlier: [String: [WallTime]])
+    /// Takes back one attempt counted at `at` under each of `keys` (a login that succeeded, or
+    /// one whose password could not be checked).
+    func withdrawLoginAttempt(keys: [String], at: WallTime) async throws
     /// Forgets `key`'s failures (a successful login clears its username's).
     func clearLoginFailures(key: String) async throws
 }

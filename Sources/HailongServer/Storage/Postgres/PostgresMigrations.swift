@@ -13,6 +13,8 @@ enum PostgresMigrations {
     static let lockKey: Int64 = 0x4841_494C_4F4E_47
     /// The running totals' horizon (`PostgresStore+Ingest`).
     static let horizonLockKey: Int64 = lockKey + 1
+    /// The class of the login throttle's per-key locks (`pg_advisory_xact_lock(class, hashtext(key))`).
+    static let loginLockClass: Int32 = 0x484C
 
     static let counts = ["level1", "level2", "level3", "level4", "level5", "rated", "unrated"]
     static var countColumns: String { counts.map { "\($0) BIGINT NOT NULL DEFAULT 0" }.joined(separator: ", ") }

@@ -477,11 +477,38 @@ public final class PostgresStore: HailongStore {
         }
     }
 
-    public func addLoginFailure(keys: [String], at: WallTime, forgetBefore: WallTime) async throws {
-        try await transaction { [self] db in
-            try await db.query("DELETE FROM login_failures WHERE at_us < \(forgetBefore.microseconds)", logger: logger)
-            try await db.query(
-                "INSERT INTO login_failures(key, at_us) SELECT k, \(at.microseconds) FROM unnest(\(keys)::TEXT[]) AS k", logger: logger)
+    public func admitLoginAttempt(limits: [String: Int], at: WallTime, since: WallTime) async throws -> (admitted: Bool, earlier: [String: [WallTime]]) {
+        let keys = limits.keys.sorted()
+        return try await transaction { [self] db in
+            // Each key's lock (in key order, so that two attempts never wait on each other),
+            // held to the commit: across replicas, attempts on one key are counted one at a time.
+            // The two-key form: a space of its own, apart from the migration and horizon locks.
+            for key in keys {
+                try await db.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.loginLockClass), hashtext(\(key)))", logger: logger)
+            }
+            try await db.query("DELETE FROM login_failures WHERE at_us < \(since.microseconds)", logger: logger)
+            var earlier: [String: [WallTime]] = [:]
+            for try await (key, at) in try await db.query(
+                "SELECT key, at_us FROM login_failures WHERE key = ANY(\(keys)) ORDER BY at_us", logger: logger
+            ).decode((String, Int64).self) {
+                earlier[key, default: []].append(WallTime(microseconds: at))
+            }
+            let admitted = limits.allSatisfy { key, limit in (earlier[key]?.count ?? 0) < limit }
+            if admitted {
+                try await db.query(
+                    "INSERT INTO login_failures(key, at_us) SELECT k, \(at.microseconds) FROM unnest(\(keys)::TEXT[]) AS k", logger: logger)
+            }
+            return (admitted, earlier)
+        }
+    }
+
+    public func withdrawLoginAttempt(keys: [String], at: WallTime) async throws {
+        _ = try await read { [self] client in
+            try await client.query(
+                """
+                DELETE FROM login_failures WHERE ctid IN (
+                    SELECT DISTINCT ON (key) ctid FROM login_failures WHERE key = ANY(\(keys)) AND at_us = \(at.microseconds))
+                """, logger: logger)
         }
     }
 

@@ -310,11 +310,31 @@ public final class SQLiteStore: HailongStore {
         }
     }
 
-    public func addLoginFailure(keys: [String], at: WallTime, forgetBefore: WallTime) async throws {
+    public func admitLoginAttempt(limits: [String: Int], at: WallTime, since: WallTime) async throws -> (admitted: Bool, earlier: [String: [WallTime]]) {
+        // One writer at a time: the count and the insert cannot interleave with another attempt's.
         try await write { db in
-            try db.execute(sql: "DELETE FROM login_failures WHERE at_us < ?", arguments: [forgetBefore.microseconds])
+            try db.execute(sql: "DELETE FROM login_failures WHERE at_us < ?", arguments: [since.microseconds])
+            var earlier: [String: [WallTime]] = [:]
+            for key in limits.keys {
+                let times = try Int64.fetchAll(db, sql: "SELECT at_us FROM login_failures WHERE key = ? ORDER BY at_us", arguments: [key])
+                if !times.isEmpty { earlier[key] = times.map(WallTime.init(microseconds:)) }
+            }
+            let admitted = limits.allSatisfy { key, limit in (earlier[key]?.count ?? 0) < limit }
+            if admitted {
+                for key in limits.keys {
+                    try db.execute(sql: "INSERT INTO login_failures(key, at_us) VALUES (?, ?)", arguments: [key, at.microseconds])
+                }
+            }
+            return (admitted, earlier)
+        }
+    }
+
+    public func withdrawLoginAttempt(keys: [String], at: WallTime) async throws {
+        try await write { db in
             for key in keys {
-                try db.execute(sql: "INSERT INTO login_failures(key, at_us) VALUES (?, ?)", arguments: [key, at.microseconds])
+                try db.execute(
+                    sql: "DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures WHERE key = ? AND at_us = ? LIMIT 1)",
+                    arguments: [key, at.microseconds])
             }
         }
     }
