@@ -39,6 +39,18 @@ extension PostgresStore {
         return lanes
     }
 
+    /// `hailong_ingest3(…)` as a named prepared statement: parsed and planned once per
+    /// connection, not once per batch (every board's every batch in the steady state).
+    struct IngestCall: PostgresPreparedStatement {
+        static let parameters = 41
+        static let name = "hailong_ingest3"
+        static let sql = "SELECT * FROM hailong_ingest3(" + (1...parameters).map { "$\($0)" }.joined(separator: ", ") + ")"
+        typealias Row = (String, Int64?, Bool?, [String]?, [String]?, [Int64]?, [Int64]?)
+        var bindings: PostgresBindings
+        func makeBindings() -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
     /// The one-statement ingest, or nil when the full path must decide.
     func fastIngest(board: BoardInfo, batch: IngestBatch, plan: IngestPlan) async throws -> IngestOutcome? {
         let expected = lastSeqSeen.withLock { $0[board.id] } ?? board.lastSeq
@@ -52,21 +64,49 @@ extension PostgresStore {
         let dailyClerks = writes.daily.map { $0.clerk ?? "" }
         let reply: (outcome: String, lastSeq: Int64?, alerts: Bool?, ours: [DailyCount])
         do {
-            let query: PostgresQuery = """
-                SELECT * FROM hailong_ingest3(\(board.id), \(expected), \(horizon), \(board.unitId), \(board.counterId), \(Self.stripe(board)),
-                    \(board.scale.rawValue),
-                    \(plan.receivedAt.microseconds), \(writes.acknowledgedSeq), \(status.version), \(status.backlog), \(status.faults),
-                    \(status.clockSynced), \(status.uptimeS),
-                    \(writes.days.map(\.day)), \(writes.days.map(\.clerk)), \(Self.flat(writes.days.map(\.counts))),
-                    \(writes.unitHours.map(\.hour)), \(Self.flat(writes.unitHours.map(\.counts))),
-                    \(running.map(\.kind)), \(running.map(\.day)), \(running.map(\.series)), \(Self.flat(running.map(\.counts))),
-                    \(writes.daily.map(\.day)), \(dailyClerks), \(writes.daily.map { Int32($0.level) }), \(writes.daily.map(\.count)),
-                    \(writes.daysToCompare),
-                    \(e.seq), \(e.kind), \(e.at), \(e.filedUnlessOwn), \(e.flags), \(e.level), \(e.binding), \(e.dossier), \(e.clerk),
-                    \(e.outcome), \(e.reasonUnlessNone), \(e.monotonic), \(e.boot))
-                """
-            let rows = try await client.query(query, logger: logger)
-                .decode((String, Int64?, Bool?, [String]?, [String]?, [Int64]?, [Int64]?).self)
+            var b = PostgresBindings(capacity: IngestCall.parameters)
+            b.append(board.id)
+            b.append(expected)
+            b.append(horizon)
+            b.append(board.unitId)
+            b.append(board.counterId)
+            b.append(Self.stripe(board))
+            b.append(board.scale.rawValue)
+            b.append(plan.receivedAt.microseconds)
+            b.append(writes.acknowledgedSeq)
+            b.append(status.version)
+            b.append(status.backlog)
+            b.append(status.faults)
+            b.append(status.clockSynced)
+            b.append(status.uptimeS)
+            b.append(writes.days.map(\.day))
+            b.append(writes.days.map(\.clerk))
+            b.append(Self.flat(writes.days.map(\.counts)))
+            b.append(writes.unitHours.map(\.hour))
+            b.append(Self.flat(writes.unitHours.map(\.counts)))
+            b.append(running.map(\.kind))
+            b.append(running.map(\.day))
+            b.append(running.map(\.series))
+            b.append(Self.flat(running.map(\.counts)))
+            b.append(writes.daily.map(\.day))
+            b.append(dailyClerks)
+            b.append(writes.daily.map { Int32($0.level) })
+            b.append(writes.daily.map(\.count))
+            b.append(writes.daysToCompare)
+            b.append(e.seq)
+            b.append(e.kind)
+            b.append(e.at)
+            b.append(e.filedUnlessOwn)
+            b.append(e.flags)
+            b.append(e.level)
+            b.append(e.binding)
+            b.append(e.dossier)
+            b.append(e.clerk)
+            b.append(e.outcome)
+            b.append(e.reasonUnlessNone)
+            b.append(e.monotonic)
+            b.append(e.boot)
+            let rows = try await client.execute(IngestCall(bindings: b), logger: logger)
             guard let row = try await rows.first(where: { _ in true }) else { return nil }
             let (days, clerks, levels, counts) = (row.3 ?? [], row.4 ?? [], row.5 ?? [], row.6 ?? [])
             let ours = days.indices.compactMap { i -> DailyCount? in
