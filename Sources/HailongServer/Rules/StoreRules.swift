@@ -22,6 +22,12 @@ enum StoreRules {
         return CheckedUnit(code: code, name: name, parent: new.parent.map(Text.nfc), zone: zone)
     }
 
+    /// Whether a login attempt may be counted (`admitLoginAttempt`): every key under its limit,
+    /// given each key's attempts already counted in the window.
+    static func admitsLoginAttempt(limits: [String: Int], earlier: [String: [WallTime]]) -> Bool {
+        limits.allSatisfy { key, limit in (earlier[key]?.count ?? 0) < limit }
+    }
+
     /// A new board's id: `b-` and 8 random hex characters (32 bits, short enough to type).
     static func newBoardId() -> String { String(Secret.token(prefix: "b-").prefix(10)) }
 

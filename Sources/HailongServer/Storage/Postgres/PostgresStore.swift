@@ -493,7 +493,7 @@ public final class PostgresStore: HailongStore {
             ).decode((String, Int64).self) {
                 earlier[key, default: []].append(WallTime(microseconds: at))
             }
-            let admitted = limits.allSatisfy { key, limit in (earlier[key]?.count ?? 0) < limit }
+            let admitted = StoreRules.admitsLoginAttempt(limits: limits, earlier: earlier)
             if admitted {
                 try await db.query(
                     "INSERT INTO login_failures(key, at_us) SELECT k, \(at.microseconds) FROM unnest(\(keys)::TEXT[]) AS k", logger: logger)

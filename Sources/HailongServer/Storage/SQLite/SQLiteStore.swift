@@ -319,7 +319,7 @@ public final class SQLiteStore: HailongStore {
                 let times = try Int64.fetchAll(db, sql: "SELECT at_us FROM login_failures WHERE key = ? ORDER BY at_us", arguments: [key])
                 if !times.isEmpty { earlier[key] = times.map(WallTime.init(microseconds:)) }
             }
-            let admitted = limits.allSatisfy { key, limit in (earlier[key]?.count ?? 0) < limit }
+            let admitted = StoreRules.admitsLoginAttempt(limits: limits, earlier: earlier)
             if admitted {
                 for key in limits.keys {
                     try db.execute(sql: "INSERT INTO login_failures(key, at_us) VALUES (?, ?)", arguments: [key, at.microseconds])
